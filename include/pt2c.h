@@ -1,0 +1,292 @@
+/*
+ * pt2c.h - the public C API of libpt2c.
+ *
+ * pt2c reads PyTorch 2 exported programs (`.pt2` files written by torch.export.save)
+ * without Python or libtorch. This header is the only public one; the `pt2c` command-line
+ * tool uses nothing else.
+ *
+ * Example: open a program, print its code, list its weights.
+ *
+ *     pt2c_error err;
+ *     pt2c_program *prog = NULL;
+ *     if (pt2c_program_open("model.pt2", NULL, &prog, &err) != PT2C_OK) {
+ *         char line[1024];
+ *         pt2c_error_format(&err, line, sizeof line);
+ *         fprintf(stderr, "%s\n", line);
+ *         return 1;
+ *     }
+ *     char *text = NULL;
+ *     size_t len = 0;
+ *     if (pt2c_program_render(prog, PT2C_VIEW_CODE, &text, &len, &err) == PT2C_OK) {
+ *         fwrite(text, 1, len, stdout);
+ *         pt2c_free(prog, text);
+ *     }
+ *     for (size_t i = 0; i < pt2c_program_n_tensors(prog, PT2C_TENSORS_STATE_DICT); i++) {
+ *         pt2c_tensor_info t;
+ *         pt2c_program_tensor(prog, PT2C_TENSORS_STATE_DICT, i, &t);
+ *         printf("%s %s\n", t.name, pt2c_dtype_name(t.dtype));
+ *     }
+ *     pt2c_program_close(prog);
+ *
+ * Conventions: every call that can fail returns pt2c_status (PT2C_OK is 0) and fills the
+ * caller's pt2c_error. The library never prints, exits or aborts. Nothing here keeps global
+ * mutable state, so separate programs may be used from separate threads.
+ */
+#ifndef PT2C_H
+#define PT2C_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(PT2C_BUILDING_LIBRARY) && defined(__GNUC__)
+#define PT2C_API __attribute__((visibility("default")))
+#else
+#define PT2C_API
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* Status codes: one list, expanded into the enum and the names.                            */
+
+#define PT2C_FORALL_STATUS(X)                                                                      \
+    X(OK, "ok")                                                                                    \
+    X(ERR_IO, "io")                                                                                \
+    X(ERR_FORMAT, "format")                                                                        \
+    X(ERR_JSON, "json")                                                                            \
+    X(ERR_PICKLE, "pickle")                                                                        \
+    X(ERR_SCHEMA, "schema")                                                                        \
+    X(ERR_UNSUPPORTED, "unsupported")                                                              \
+    X(ERR_NOMEM, "out of memory")                                                                  \
+    X(ERR_LIMIT, "limit")                                                                          \
+    X(ERR_ARG, "argument")                                                                         \
+    X(ERR_SHAPE, "shape")                                                                          \
+    X(ERR_INTERNAL, "internal")
+
+typedef enum pt2c_status {
+#define PT2C_STATUS_ENUM(name, text) PT2C_##name,
+    PT2C_FORALL_STATUS(PT2C_STATUS_ENUM)
+#undef PT2C_STATUS_ENUM
+        PT2C_STATUS_COUNT
+} pt2c_status;
+
+/* Details of the first failure, in caller storage (thread-safe, survives out-of-memory). */
+typedef struct pt2c_error {
+    pt2c_status code;    /* PT2C_OK when nothing failed */
+    int64_t node_index;  /* index of the node in its graph, -1 when no node is involved */
+    char node_name[128]; /* FX node name, "" when none */
+    char op[192];        /* node target, e.g. "torch.ops.aten.conv2d.default", "" when none */
+    char msg[768];       /* "phase: what was found, what was expected" */
+} pt2c_error;
+
+PT2C_API const char *pt2c_status_name(pt2c_status status);
+/* "0.1.0" */
+PT2C_API const char *pt2c_version(void);
+/* Clear an error before reuse (pt2c calls record only the first failure). */
+PT2C_API void pt2c_error_clear(pt2c_error *err);
+/* One line: "msg" or "node 3 'conv2d' (torch.ops.aten.conv2d.default): msg". */
+PT2C_API void pt2c_error_format(const pt2c_error *err, char *buf, size_t buf_size);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Allocation hook: every heap allocation of the library goes through it.                   */
+
+typedef struct pt2c_allocator {
+    void *(*alloc)(void *ctx, size_t size);                                   /* NULL on failure */
+    void *(*realloc)(void *ctx, void *ptr, size_t old_size, size_t new_size); /* NULL on failure */
+    void (*free)(void *ctx, void *ptr, size_t size);                          /* ptr may be NULL */
+    void *ctx; /* borrowed, passed back */
+} pt2c_allocator;
+
+/* The malloc/realloc/free allocator. */
+PT2C_API const pt2c_allocator *pt2c_default_allocator(void);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Data types, numbered as torch.export's ScalarType (not c10's numbering).                 */
+/* X(name, value, bytes, fx abbreviation, torch name, numpy descr or NULL)                  */
+
+#define PT2C_FORALL_DTYPES(X)                                                                      \
+    X(U8, 1, 1, "u8", "torch.uint8", "|u1")                                                        \
+    X(I8, 2, 1, "i8", "torch.int8", "|i1")                                                         \
+    X(I16, 3, 2, "i16", "torch.int16", "<i2")                                                      \
+    X(I32, 4, 4, "i32", "torch.int32", "<i4")                                                      \
+    X(I64, 5, 8, "i64", "torch.int64", "<i8")                                                      \
+    X(F16, 6, 2, "f16", "torch.float16", "<f2")                                                    \
+    X(F32, 7, 4, "f32", "torch.float32", "<f4")                                                    \
+    X(F64, 8, 8, "f64", "torch.float64", "<f8")                                                    \
+    X(C32, 9, 4, "c32", "torch.complex32", NULL)                                                   \
+    X(C64, 10, 8, "c64", "torch.complex64", "<c8")                                                 \
+    X(C128, 11, 16, "c128", "torch.complex128", "<c16")                                            \
+    X(BOOL, 12, 1, "b8", "torch.bool", "|b1")                                                      \
+    X(BF16, 13, 2, "bf16", "torch.bfloat16", NULL)                                                 \
+    X(U16, 28, 2, "u16", "torch.uint16", "<u2")                                                    \
+    X(F8E4M3FN, 29, 1, "f8e4m3fn", "torch.float8_e4m3fn", NULL)                                    \
+    X(F8E5M2, 30, 1, "f8e5m2", "torch.float8_e5m2", NULL)                                          \
+    X(F8E4M3FNUZ, 31, 1, "f8e4m3fnuz", "torch.float8_e4m3fnuz", NULL)                              \
+    X(F8E5M2FNUZ, 32, 1, "f8e5m2fnuz", "torch.float8_e5m2fnuz", NULL)                              \
+    X(F8E8M0FNU, 33, 1, "f8e8m0fnu", "torch.float8_e8m0fnu", NULL)                                 \
+    X(U32, 34, 4, "u32", "torch.uint32", "<u4")                                                    \
+    X(U64, 35, 8, "u64", "torch.uint64", "<u8")
+
+typedef enum pt2c_dtype {
+    PT2C_DTYPE_UNKNOWN = 0,
+#define PT2C_DTYPE_ENUM(name, value, bytes, abbr, torch_name, npy) PT2C_DTYPE_##name = value,
+    PT2C_FORALL_DTYPES(PT2C_DTYPE_ENUM)
+#undef PT2C_DTYPE_ENUM
+} pt2c_dtype;
+
+PT2C_API int pt2c_dtype_valid(int value);                    /* 1 if value names a pt2c_dtype */
+PT2C_API size_t pt2c_dtype_size(pt2c_dtype dtype);           /* bytes per element, 0 if unknown */
+PT2C_API const char *pt2c_dtype_abbr(pt2c_dtype dtype);      /* "f32" ("?" if unknown) */
+PT2C_API const char *pt2c_dtype_name(pt2c_dtype dtype);      /* "torch.float32" */
+PT2C_API const char *pt2c_dtype_npy_descr(pt2c_dtype dtype); /* "<f4", NULL if numpy has none */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Limits against hostile files. Zero in a field means "use the default".                   */
+
+typedef struct pt2c_limits {
+    uint64_t max_inflated_bytes; /* sum of inflated entry sizes (default 16 GiB) */
+    uint64_t max_entries;        /* zip entries (default 1,000,000) */
+    uint32_t max_json_depth;     /* JSON nesting (default 256) */
+    uint32_t max_pickle_depth;   /* pickle stack/container nesting (default 256) */
+    uint32_t max_rank;           /* tensor rank (default 64) */
+    uint64_t max_nodes;          /* nodes over all graphs (default 10,000,000) */
+    uint64_t max_tensor_bytes;   /* one tensor's byte size (default 1 TiB) */
+} pt2c_limits;
+
+/* The limits actually used for a given (possibly NULL, possibly partly zero) request. */
+PT2C_API pt2c_limits pt2c_limits_resolve(const pt2c_limits *requested);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Programs.                                                                                */
+
+typedef struct pt2c_program pt2c_program;
+
+typedef struct pt2c_open_options {
+    const pt2c_allocator *allocator; /* nullable: default allocator */
+    const pt2c_limits *limits;       /* nullable: default limits */
+    const char *model_name;          /* nullable: the first model of a PT2 archive ("model") */
+} pt2c_open_options;
+
+/* Open a .pt2 (PT2 archive or legacy layout). The file is mapped; weights stored
+ * uncompressed and aligned are used in place. opts may be NULL. */
+PT2C_API pt2c_status pt2c_program_open(const char *path, const pt2c_open_options *opts,
+                                       pt2c_program **out, pt2c_error *err);
+/* Close and free everything the program owns. NULL is a no-op. */
+PT2C_API void pt2c_program_close(pt2c_program *prog);
+/* Free memory the program handed out (rendered text). */
+PT2C_API void pt2c_free(const pt2c_program *prog, void *ptr);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Views: text renderings of a program, as PyTorch shows an ExportedProgram.                */
+
+typedef enum pt2c_view {
+    PT2C_VIEW_READABLE,          /* ep.graph_module.print_readable(include_device=True) */
+    PT2C_VIEW_GRAPH,             /* str(ep.graph_module.graph) */
+    PT2C_VIEW_CODE,              /* ep.graph_module.code */
+    PT2C_VIEW_SIGNATURE,         /* str(ep.graph_signature) */
+    PT2C_VIEW_STATE_DICT,        /* name, dtype, shape, bytes, first values */
+    PT2C_VIEW_CONSTANTS,         /* the same for constants */
+    PT2C_VIEW_SAMPLE_INPUTS,     /* the same for the archive's sample inputs */
+    PT2C_VIEW_RANGE_CONSTRAINTS, /* symbol: [min, max] */
+    PT2C_VIEW_JSON,              /* everything, machine readable */
+    PT2C_VIEW_SUMMARY            /* one screen: format, versions, counts, ops */
+} pt2c_view;
+
+/* Render a view into a NUL-terminated string owned by the caller (free with pt2c_free). */
+PT2C_API pt2c_status pt2c_program_render(const pt2c_program *prog, pt2c_view view, char **out,
+                                         size_t *out_len, pt2c_error *err);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Tensors held by the archive: weights, constants, sample inputs.                          */
+
+typedef enum pt2c_tensor_set {
+    PT2C_TENSORS_STATE_DICT,   /* parameters and persistent buffers, by FQN */
+    PT2C_TENSORS_CONSTANTS,    /* tensor constants and non-persistent buffers, by FQN */
+    PT2C_TENSORS_SAMPLE_INPUTS /* the archive's example inputs, named by forward arg */
+} pt2c_tensor_set;
+
+typedef struct pt2c_tensor_info {
+    const char *name; /* borrowed (program lifetime): FQN or input name */
+    pt2c_dtype dtype;
+    int32_t rank;
+    const int64_t *sizes;   /* borrowed, rank entries, dim 0 outermost */
+    const int64_t *strides; /* borrowed, rank entries, in elements */
+    int64_t storage_offset; /* in elements */
+    const void *storage;    /* borrowed: first byte of the whole storage, NULL if empty */
+    uint64_t storage_bytes; /* bytes available at storage */
+    int is_param;           /* 1 for nn.Parameter */
+    int requires_grad;
+} pt2c_tensor_info;
+
+PT2C_API size_t pt2c_program_n_tensors(const pt2c_program *prog, pt2c_tensor_set set);
+PT2C_API pt2c_status pt2c_program_tensor(const pt2c_program *prog, pt2c_tensor_set set,
+                                         size_t index, pt2c_tensor_info *out, pt2c_error *err);
+
+/* Write a tensor as a NumPy .npy file (C order, little endian), atomically: a temporary
+ * file in the same directory, then rename. The target is untouched on failure. */
+PT2C_API pt2c_status pt2c_tensor_write_npy(const pt2c_tensor_info *tensor, const char *path,
+                                           pt2c_error *err);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Running a program on the CPU.                                                            */
+/*                                                                                          */
+/*     pt2c_runner *r;                                                                      */
+/*     pt2c_runner_create(prog, NULL, &r, &err);          // every node bound to its kernel  */
+/*     pt2c_runner_set_input(r, 0, &x, &err);             // borrowed until the run ends     */
+/*     pt2c_runner_run(r, &err);                          // shapes checked, then kernels    */
+/*     pt2c_runner_output(r, 0, &y, &err);                // valid until the next run        */
+/*     pt2c_runner_destroy(r);                                                              */
+
+typedef struct pt2c_runner pt2c_runner;
+
+typedef struct pt2c_run_options {
+    int n_threads; /* worker threads for kernels (0 or 1: the calling thread only) */
+} pt2c_run_options;
+
+/* Bind every node to its op. Fails at the first node without a kernel; pt2c_program_check
+ * lists them all. The program must outlive the runner. */
+PT2C_API pt2c_status pt2c_runner_create(const pt2c_program *prog, const pt2c_run_options *opts,
+                                        pt2c_runner **out, pt2c_error *err);
+PT2C_API void pt2c_runner_destroy(pt2c_runner *runner);
+
+/* User inputs and outputs, in signature order. */
+PT2C_API size_t pt2c_runner_n_inputs(const pt2c_runner *runner);
+PT2C_API size_t pt2c_runner_n_outputs(const pt2c_runner *runner);
+/* What input i is expected to be: name, dtype and the exported sizes (a symbolic dim shows
+ * its example value). storage is NULL. */
+PT2C_API pt2c_status pt2c_runner_input_info(const pt2c_runner *runner, size_t index,
+                                            pt2c_tensor_info *out, pt2c_error *err);
+/* Give input i: a contiguous tensor (strides are ignored; they must be row-major) whose
+ * dtype and rank must match; sizes are checked when the run plans shapes. The data is
+ * borrowed until pt2c_runner_run returns. */
+PT2C_API pt2c_status pt2c_runner_set_input(pt2c_runner *runner, size_t index,
+                                           const pt2c_tensor_info *tensor, pt2c_error *err);
+PT2C_API pt2c_status pt2c_runner_run(pt2c_runner *runner, pt2c_error *err);
+/* Output i of the last run (contiguous; strides filled). Valid until the next run. */
+PT2C_API pt2c_status pt2c_runner_output(const pt2c_runner *runner, size_t index,
+                                        pt2c_tensor_info *out, pt2c_error *err);
+
+/* Check that every node has a kernel and that shapes propagate for the exported input sizes.
+ * Writes one line per problem ("node 12 'foo' (torch.ops.aten.foo.default): no kernel") to a
+ * string owned by the caller (pt2c_free); *n_problems counts them. Returns PT2C_OK when the
+ * check itself ran, whatever it found. */
+PT2C_API pt2c_status pt2c_program_check(const pt2c_program *prog, char **report, size_t *report_len,
+                                        size_t *n_problems, pt2c_error *err);
+
+/* Read a NumPy .npy file (version 1-3, C order, little-endian or byte-order-free dtypes).
+ * On success *buffer owns everything out points to; free it with pt2c_npy_free. */
+PT2C_API pt2c_status pt2c_tensor_read_npy(const char *path, pt2c_tensor_info *out, void **buffer,
+                                          pt2c_error *err);
+PT2C_API void pt2c_npy_free(void *buffer);
+
+/* Per-node dtypes and shapes of the runner's current plan (shaping it for the inputs given
+ * so far, or the exported sizes), like FakeTensor propagation: "name: op -> f32[1, 6]". */
+PT2C_API pt2c_status pt2c_runner_describe(pt2c_runner *runner, char **out, size_t *out_len,
+                                          pt2c_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PT2C_H */

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Run every test: C unit tests (release and ASan+UBSan builds), formatting, then the oracle
+# tests that compare pt2c with PyTorch 2.13 (run against both builds for hostile inputs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install_deps.sh --test
+jobs="$(nproc)"
+
+echo "== build (release)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$jobs" >/dev/null
+
+echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPT2C_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs" >/dev/null
+
+echo "== formatting (clang-format)"
+scripts/check_format.sh
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+echo "== C unit tests (sanitizers)"
+ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+echo "== C unit tests (release)"
+ctest --test-dir build --output-on-failure -j"$jobs"
+
+echo "== oracle tests against PyTorch $(python3 -c 'import torch; print(torch.__version__)')"
+PT2C_BIN="$PWD/build/pt2c" PT2C_BIN_ASAN="$PWD/build-asan/pt2c" \
+    python3 -m pytest tests/oracle -q -rxXs

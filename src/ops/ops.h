@@ -1,0 +1,141 @@
+/*
+ * ops.h - how an operator plugs into the runtime: one row in op_list.h naming its target,
+ * parse function, shape function and kernel; one section in its family file.
+ *
+ * Three phases, as tflite-micro's Init/Prepare/Eval:
+ *   parse  (once per plan)   read the node's named arguments, fill a params struct, declare
+ *                            tensor inputs in kernel order (pt2c_op_input). Defaults of the
+ *                            ATen schema live here: the JSON omits arguments left at default.
+ *   shape  (per input shape) from input dtypes/sizes and params, set each output's dtype and
+ *                            sizes; SymInt-producing ops set their integer here. Errors name
+ *                            what was expected ("weight has 3 dims, expected 4").
+ *   kernel (per run)         compute; cannot fail (see kernel_abi.h).
+ *
+ * Example (relu):
+ *     static pt2c_status parse_relu(pt2c_op_ctx *ctx, void **params) {
+ *         return pt2c_op_input(ctx, "self", NULL);
+ *     }
+ *     static pt2c_status shape_relu(pt2c_op_ctx *ctx, void *params) {
+ *         return pt2c_op_set_out(ctx, 0, pt2c_op_in(ctx, 0)->dtype, pt2c_op_in(ctx, 0)->rank,
+ *                                pt2c_op_in(ctx, 0)->sizes);
+ *     }
+ */
+#ifndef PT2C_OPS_H
+#define PT2C_OPS_H
+
+#include "ir/ir.h"
+#include "ops/kernel_abi.h"
+
+typedef struct pt2c_op_ctx pt2c_op_ctx;
+
+/* An integer argument that may be a literal or a SymInt value computed earlier. */
+typedef struct pt2c_iarg {
+    int64_t value; /* the literal, or the last resolved value */
+    int32_t slot;  /* -1 for a literal, else the value slot holding the SymInt */
+} pt2c_iarg;
+
+typedef struct pt2c_iarg_list {
+    pt2c_iarg *items; /* n items, arena */
+    int32_t n;
+    bool present; /* false when the argument was None or absent without default */
+} pt2c_iarg_list;
+
+/* A Scalar argument (int, float or bool literal, or a Sym value). */
+typedef struct pt2c_scalar {
+    pt2c_dtype dtype; /* I64 for ints, F64 for floats, BOOL for bools (wrapped-number rules) */
+    int64_t i;
+    double f;
+    int32_t slot; /* -1 literal, else a Sym value slot */
+} pt2c_scalar;
+
+typedef pt2c_status (*pt2c_parse_fn)(pt2c_op_ctx *ctx, void **params);
+typedef pt2c_status (*pt2c_shape_fn)(pt2c_op_ctx *ctx, void *params);
+typedef size_t (*pt2c_scratch_fn)(pt2c_op_ctx *ctx, const void *params);
+
+enum {
+    PT2C_OP_PURE = 0,
+    PT2C_OP_VIEW = 1 << 0, /* output 0 has input 0's bytes in the same order: may alias */
+    PT2C_OP_SYM = 1 << 1,  /* computes scalars at shape time; no kernel */
+    PT2C_OP_NOOP = 1 << 2  /* checks only (asserts); no outputs, no kernel */
+};
+
+typedef struct pt2c_op_def {
+    const char *target; /* "torch.ops.aten.relu.default" */
+    pt2c_parse_fn parse;
+    pt2c_shape_fn shape;
+    pt2c_scratch_fn scratch; /* nullable: no scratch */
+    pt2c_kernel_fn kernel;   /* nullable for SYM / NOOP ops */
+    unsigned flags;
+} pt2c_op_def;
+
+/* The op registered for a node target, or NULL. */
+const pt2c_op_def *pt2c_op_find(const char *target);
+/* All registered ops, sorted by target. */
+const pt2c_op_def *pt2c_op_table(size_t *n);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Parse time: arguments                                                                    */
+
+pt2c_arena *pt2c_op_arena(pt2c_op_ctx *ctx);
+pt2c_error *pt2c_op_error(pt2c_op_ctx *ctx);
+const pt2c_node *pt2c_op_node(const pt2c_op_ctx *ctx);
+/* The named argument, or NULL if the node omits it (schema default applies). */
+const pt2c_arg *pt2c_op_arg(const pt2c_op_ctx *ctx, const char *name);
+/* Record a failure naming the argument: "argument 'stride': expected ..., found ...". */
+pt2c_status pt2c_op_fail(pt2c_op_ctx *ctx, pt2c_status code, const char *fmt, ...)
+    PT2C_PRINTF(3, 4);
+
+/* Declare a tensor input; *index receives its position in args->in (-1 when optional and
+ * None/absent). A Python scalar in a Tensor slot becomes a 0-dim "wrapped number" tensor.
+ * index may be NULL for a required input whose position the op knows. */
+pt2c_status pt2c_op_input(pt2c_op_ctx *ctx, const char *name, int32_t *index);
+pt2c_status pt2c_op_input_optional(pt2c_op_ctx *ctx, const char *name, int32_t *index);
+/* Declare every tensor of a Tensor[] argument; first index and count out. */
+pt2c_status pt2c_op_input_list(pt2c_op_ctx *ctx, const char *name, int32_t *first, int32_t *count);
+
+pt2c_status pt2c_op_int(pt2c_op_ctx *ctx, const char *name, int64_t dflt, pt2c_iarg *out);
+/* int[] / SymInt[]: a bare int is broadcast to expand_to entries when expand_to > 0.
+ * dflt may be NULL (then absent => present=false). */
+pt2c_status pt2c_op_ints(pt2c_op_ctx *ctx, const char *name, const int64_t *dflt, int32_t n_dflt,
+                         int32_t expand_to, pt2c_iarg_list *out);
+pt2c_status pt2c_op_optional_int(pt2c_op_ctx *ctx, const char *name, bool *present, pt2c_iarg *out);
+pt2c_status pt2c_op_float(pt2c_op_ctx *ctx, const char *name, double dflt, double *out);
+pt2c_status pt2c_op_optional_float(pt2c_op_ctx *ctx, const char *name, bool *present, double *out);
+pt2c_status pt2c_op_bool(pt2c_op_ctx *ctx, const char *name, bool dflt, bool *out);
+pt2c_status pt2c_op_scalar(pt2c_op_ctx *ctx, const char *name, const pt2c_scalar *dflt,
+                           pt2c_scalar *out);
+pt2c_status pt2c_op_optional_scalar(pt2c_op_ctx *ctx, const char *name, bool *present,
+                                    pt2c_scalar *out);
+/* dtype argument; PT2C_DTYPE_UNKNOWN when None/absent. */
+pt2c_status pt2c_op_dtype(pt2c_op_ctx *ctx, const char *name, pt2c_dtype *out);
+pt2c_status pt2c_op_string(pt2c_op_ctx *ctx, const char *name, const char *dflt, const char **out);
+/* Allocate the params struct in the plan arena (zeroed). */
+void *pt2c_op_params(pt2c_op_ctx *ctx, size_t size);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Shape time                                                                               */
+
+const pt2c_ktensor *pt2c_op_in(const pt2c_op_ctx *ctx, int32_t index);
+int32_t pt2c_op_n_in(const pt2c_op_ctx *ctx);
+int32_t pt2c_op_n_out(const pt2c_op_ctx *ctx);
+/* True when input index is a wrapped Python number (type promotion treats it specially). */
+bool pt2c_op_in_is_wrapped(const pt2c_op_ctx *ctx, int32_t index);
+/* The value of an integer argument now (SymInts resolved). */
+int64_t pt2c_op_iarg(const pt2c_op_ctx *ctx, const pt2c_iarg *arg);
+double pt2c_op_scalar_f64(const pt2c_op_ctx *ctx, const pt2c_scalar *s);
+int64_t pt2c_op_scalar_i64(const pt2c_op_ctx *ctx, const pt2c_scalar *s);
+pt2c_status pt2c_op_set_out(pt2c_op_ctx *ctx, int32_t index, pt2c_dtype dtype, int32_t rank,
+                            const int64_t *sizes);
+/* SymInt/SymBool/SymFloat outputs of SYM ops. */
+pt2c_status pt2c_op_set_out_int(pt2c_op_ctx *ctx, int32_t index, int64_t value);
+pt2c_status pt2c_op_set_out_float(pt2c_op_ctx *ctx, int32_t index, double value);
+
+/* Shared helpers for shape functions. */
+/* Wrap a possibly negative dim into [0, rank); error naming the argument otherwise. */
+pt2c_status pt2c_op_wrap_dim(pt2c_op_ctx *ctx, const char *what, int64_t dim, int32_t rank,
+                             int32_t *out);
+/* NumPy broadcast of two shapes. */
+pt2c_status pt2c_op_broadcast(pt2c_op_ctx *ctx, const pt2c_ktensor *a, const pt2c_ktensor *b,
+                              int32_t *rank, int64_t *sizes);
+
+#endif /* PT2C_OPS_H */

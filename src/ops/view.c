@@ -1,0 +1,218 @@
+/*
+ * view.c - shape ops. Every runtime tensor is contiguous, so ops that keep the element order
+ * (view, reshape, flatten) are registered as PT2C_OP_VIEW and share their input's bytes;
+ * ops that reorder (permute, t) copy.
+ *
+ *   view(self, size)            size may hold one -1 (inferred) and SymInts
+ *   flatten(self, start_dim=0, end_dim=-1)
+ *   permute(self, dims)         out.sizes[i] = self.sizes[dims[i]]
+ *   t(self)                     permute([1, 0]) for rank 2, identity for rank < 2
+ */
+#include "ops/op_decls.h"
+
+#include <string.h>
+
+/* ---------------------------------------------------------------------------------------- */
+/* view / reshape                                                                           */
+
+typedef struct view_params {
+    pt2c_iarg_list size;
+} view_params;
+
+pt2c_status pt2c_parse_view(pt2c_op_ctx *ctx, void **params) {
+    view_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    const char *name = pt2c_op_arg(ctx, "size") ? "size" : "shape";
+    PT2C_TRY(pt2c_op_ints(ctx, name, NULL, 0, 0, &p->size));
+    if (!p->size.present)
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'size': missing");
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_shape_view(pt2c_op_ctx *ctx, void *params) {
+    const view_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    if (p->size.n > PT2C_MAX_RANK)
+        return pt2c_op_fail(ctx, PT2C_ERR_LIMIT, "shape: view to rank %d (max %d)", (int)p->size.n,
+                            PT2C_MAX_RANK);
+    int64_t sizes[PT2C_MAX_RANK];
+    int32_t infer = -1;
+    int64_t known = 1;
+    for (int32_t i = 0; i < p->size.n; i++) {
+        sizes[i] = pt2c_op_iarg(ctx, &p->size.items[i]);
+        if (sizes[i] == -1) {
+            if (infer >= 0)
+                return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: only one dimension can be -1");
+            infer = i;
+        } else if (sizes[i] < 0) {
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: invalid size %lld in dim %d",
+                                (long long)sizes[i], (int)i);
+        } else {
+            known *= sizes[i];
+        }
+    }
+    if (infer >= 0) {
+        if (known == 0 || x->numel % known != 0)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: cannot view %lld elements with -1 and the other sizes "
+                                "multiplying to %lld",
+                                (long long)x->numel, (long long)known);
+        sizes[infer] = x->numel / known;
+        known *= sizes[infer];
+    }
+    if (known != x->numel)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: cannot view a tensor of %lld elements as one of %lld",
+                            (long long)x->numel, (long long)known);
+    return pt2c_op_set_out(ctx, 0, x->dtype, p->size.n, sizes);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* flatten                                                                                  */
+
+typedef struct flatten_params {
+    pt2c_iarg start, end;
+} flatten_params;
+
+pt2c_status pt2c_parse_flatten(pt2c_op_ctx *ctx, void **params) {
+    flatten_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    PT2C_TRY(pt2c_op_int(ctx, "start_dim", 0, &p->start));
+    PT2C_TRY(pt2c_op_int(ctx, "end_dim", -1, &p->end));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_shape_flatten(pt2c_op_ctx *ctx, void *params) {
+    const flatten_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    if (x->rank == 0) {
+        int64_t one = 1;
+        return pt2c_op_set_out(ctx, 0, x->dtype, 1, &one);
+    }
+    int32_t s, e;
+    PT2C_TRY(pt2c_op_wrap_dim(ctx, "start_dim", pt2c_op_iarg(ctx, &p->start), x->rank, &s));
+    PT2C_TRY(pt2c_op_wrap_dim(ctx, "end_dim", pt2c_op_iarg(ctx, &p->end), x->rank, &e));
+    if (s > e)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: flatten start_dim %d is after end_dim %d",
+                            (int)s, (int)e);
+    int64_t sizes[PT2C_MAX_RANK];
+    int32_t r = 0;
+    for (int32_t d = 0; d < s; d++)
+        sizes[r++] = x->sizes[d];
+    int64_t n = 1;
+    for (int32_t d = s; d <= e; d++)
+        n *= x->sizes[d];
+    sizes[r++] = n;
+    for (int32_t d = e + 1; d < x->rank; d++)
+        sizes[r++] = x->sizes[d];
+    return pt2c_op_set_out(ctx, 0, x->dtype, r, sizes);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* permute / t                                                                              */
+
+typedef struct permute_params {
+    pt2c_iarg_list dims;
+    bool is_t;
+    int32_t perm[PT2C_MAX_RANK]; /* resolved at shape time */
+} permute_params;
+
+pt2c_status pt2c_parse_permute(pt2c_op_ctx *ctx, void **params) {
+    permute_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    PT2C_TRY(pt2c_op_ints(ctx, "dims", NULL, 0, 0, &p->dims));
+    if (!p->dims.present)
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'dims': missing");
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_t(pt2c_op_ctx *ctx, void **params) {
+    permute_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    p->is_t = true;
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_shape_permute(pt2c_op_ctx *ctx, void *params) {
+    permute_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    int64_t sizes[PT2C_MAX_RANK];
+    if (p->is_t) {
+        if (x->rank > 2)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: t() expects at most 2 dims, got %d",
+                                (int)x->rank);
+        for (int32_t d = 0; d < x->rank; d++)
+            p->perm[d] = x->rank - 1 - d;
+    } else {
+        if (p->dims.n != x->rank)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: permute got %d dims for a tensor of rank %d",
+                                (int)p->dims.n, (int)x->rank);
+        bool seen[PT2C_MAX_RANK] = {false};
+        for (int32_t d = 0; d < x->rank; d++) {
+            int32_t w;
+            PT2C_TRY(
+                pt2c_op_wrap_dim(ctx, "dims", pt2c_op_iarg(ctx, &p->dims.items[d]), x->rank, &w));
+            if (seen[w])
+                return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: permute repeats dim %d", (int)w);
+            seen[w] = true;
+            p->perm[d] = w;
+        }
+    }
+    for (int32_t d = 0; d < x->rank; d++)
+        sizes[d] = x->sizes[p->perm[d]];
+    return pt2c_op_set_out(ctx, 0, x->dtype, x->rank, sizes);
+}
+
+/* out[i0..ir] = x[index permuted back]: walk the output in order, step through the input by
+ * its permuted strides. */
+void pt2c_k_permute(const pt2c_kernel_args *args, int ith, int nth) {
+    const permute_params *p = args->params;
+    const pt2c_ktensor *x = args->in[0];
+    pt2c_ktensor *out = args->out[0];
+    size_t elem = pt2c_dtype_size(x->dtype);
+    int32_t r = x->rank;
+    int64_t xstride[PT2C_MAX_RANK], ostr[PT2C_MAX_RANK], index[PT2C_MAX_RANK];
+    int64_t s = 1;
+    for (int32_t d = r - 1; d >= 0; d--) {
+        xstride[d] = s;
+        s *= x->sizes[d];
+    }
+    for (int32_t d = 0; d < r; d++)
+        ostr[d] = xstride[p->perm[d]];
+    int64_t begin, end;
+    pt2c_split_range(out->numel, ith, nth, &begin, &end);
+    if (begin >= end)
+        return;
+    int64_t rem = begin, off = 0;
+    for (int32_t d = r - 1; d >= 0; d--) {
+        index[d] = rem % out->sizes[d];
+        rem /= out->sizes[d];
+        off += index[d] * ostr[d];
+    }
+    const uint8_t *src = x->data;
+    uint8_t *dst = out->data;
+    for (int64_t i = begin; i < end; i++) {
+        memcpy(dst + (size_t)i * elem, src + (size_t)off * elem, elem);
+        for (int32_t d = r - 1; d >= 0; d--) {
+            index[d]++;
+            off += ostr[d];
+            if (index[d] < out->sizes[d])
+                break;
+            off -= index[d] * ostr[d];
+            index[d] = 0;
+        }
+    }
+}

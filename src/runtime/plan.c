@@ -1,0 +1,385 @@
+/* plan.c - build a plan (bind nodes to ops, parse arguments, assign value slots) and shape it
+ * (run shape functions for concrete input sizes, allocate buffers). See runtime.h. */
+#include "runtime/runtime.h"
+
+#include <string.h>
+
+static pt2c_status node_error(pt2c_error *err, const pt2c_node *node, int64_t index,
+                              pt2c_status code, const char *fmt, const char *detail) {
+    pt2c_error_set(err, code, fmt, detail);
+    pt2c_error_set_node(err, index, node->name, node->target);
+    return code;
+}
+
+static pt2c_status new_slot(pt2c_plan *plan, const char *name, pt2c_value_kind kind, int32_t *slot,
+                            pt2c_error *err) {
+    PT2C_CHECK(plan->n_values < plan->cap_values, err, PT2C_ERR_INTERNAL, "plan: value table full");
+    if (name) {
+        PT2C_CHECK(!pt2c_strmap_get(&plan->slot_by_name, name, NULL), err, PT2C_ERR_FORMAT,
+                   "plan: value '%s' is defined twice", name);
+    }
+    pt2c_value *v = &plan->values[plan->n_values];
+    memset(v, 0, sizeof *v);
+    v->kind = kind;
+    v->name = name;
+    v->user_input = -1;
+    v->alias_of = -1;
+    if (name)
+        PT2C_CHECK(pt2c_strmap_put(&plan->slot_by_name, name, plan->n_values) == PT2C_OK, err,
+                   PT2C_ERR_NOMEM, "plan: out of memory");
+    *slot = plan->n_values++;
+    return PT2C_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Placeholders                                                                             */
+
+static const pt2c_tensor_data *find_tensor(const pt2c_tensor_data *ts, int64_t n,
+                                           const char *name) {
+    for (int64_t i = 0; i < n; i++)
+        if (strcmp(ts[i].name, name) == 0)
+            return &ts[i];
+    return NULL;
+}
+
+static bool is_contiguous(const pt2c_tensor_data *t) {
+    int64_t expect = 1;
+    for (int32_t d = t->rank - 1; d >= 0; d--) {
+        if (t->sizes[d] != 1 && t->strides[d] != expect)
+            return false;
+        expect *= t->sizes[d];
+    }
+    return true;
+}
+
+/* A weight or constant as a dense tensor: in place when already contiguous, else copied. */
+static pt2c_status bind_constant(pt2c_plan *plan, pt2c_value *v, const pt2c_tensor_data *t,
+                                 pt2c_error *err) {
+    PT2C_CHECK(t->rank <= PT2C_MAX_RANK, err, PT2C_ERR_LIMIT, "plan: '%s' has rank %d (max %d)",
+               t->name, (int)t->rank, PT2C_MAX_RANK);
+    v->kind = PT2C_VALUE_TENSOR;
+    v->is_constant = true;
+    v->t.dtype = t->dtype;
+    v->t.rank = t->rank;
+    v->t.numel = 1;
+    for (int32_t d = 0; d < t->rank; d++) {
+        v->t.sizes[d] = t->sizes[d];
+        v->t.numel *= t->sizes[d];
+    }
+    size_t elem = pt2c_dtype_size(t->dtype);
+    uint64_t bytes = (uint64_t)v->t.numel * elem;
+    if (bytes == 0) {
+        v->t.data = pt2c_arena_alloc(&plan->arena, 64, 64);
+        PT2C_CHECK(v->t.data, err, PT2C_ERR_NOMEM, "plan: out of memory");
+        return PT2C_OK;
+    }
+    if (t->storage && t->storage_bytes > 0 && is_contiguous(t)) {
+        /* Zero-copy: kernels only read constants. */
+        v->t.data = (void *)(uintptr_t)(t->storage + (uint64_t)t->storage_offset * elem);
+        return PT2C_OK;
+    }
+    PT2C_CHECK(bytes < SIZE_MAX, err, PT2C_ERR_LIMIT, "plan: '%s' is too large", t->name);
+    uint8_t *dst = pt2c_arena_alloc(&plan->arena, (size_t)bytes, 64);
+    PT2C_CHECK(dst, err, PT2C_ERR_NOMEM, "plan: out of memory copying '%s'", t->name);
+    v->t.data = dst;
+    if (!t->storage || t->storage_bytes == 0)
+        return PT2C_OK; /* an empty payload stands for zeros */
+    int64_t index[PT2C_MAX_RANK] = {0};
+    for (int64_t k = 0; k < v->t.numel; k++) {
+        int64_t off = t->storage_offset;
+        for (int32_t d = 0; d < t->rank; d++)
+            off += index[d] * t->strides[d];
+        memcpy(dst + (uint64_t)k * elem, t->storage + (uint64_t)off * elem, elem);
+        for (int32_t d = t->rank - 1; d >= 0; d--) {
+            if (++index[d] < t->sizes[d])
+                break;
+            index[d] = 0;
+        }
+    }
+    return PT2C_OK;
+}
+
+/* Static metadata of a graph value (used as the default shape of user inputs). */
+static void meta_to_ktensor(const pt2c_tensor_meta *m, pt2c_ktensor *t) {
+    t->dtype = m->dtype;
+    t->rank = m->rank <= PT2C_MAX_RANK ? m->rank : PT2C_MAX_RANK;
+    t->numel = 1;
+    for (int32_t d = 0; d < t->rank; d++) {
+        t->sizes[d] =
+            m->sizes[d].is_expr
+                ? (m->sizes[d].expr.hint_kind == PT2C_HINT_INT ? m->sizes[d].expr.hint_int : 1)
+                : m->sizes[d].i;
+        t->numel *= t->sizes[d];
+    }
+}
+
+static pt2c_status bind_placeholders(pt2c_plan *plan, pt2c_error *err) {
+    const pt2c_program *prog = plan->prog;
+    const pt2c_graph *g = &prog->ep.graph_module.graph;
+    const pt2c_graph_signature *sig = &prog->ep.graph_module.signature;
+    PT2C_CHECK(sig->n_input_specs == g->n_inputs, err, PT2C_ERR_FORMAT,
+               "plan: %d input specs for %d graph inputs", (int)sig->n_input_specs,
+               (int)g->n_inputs);
+    plan->user_inputs = PT2C_ARENA_ARRAY(&plan->arena, int32_t, g->n_inputs + 1);
+    PT2C_CHECK(plan->user_inputs, err, PT2C_ERR_NOMEM, "plan: out of memory");
+    for (int32_t i = 0; i < g->n_inputs; i++) {
+        const pt2c_input_spec *s = &sig->input_specs[i];
+        const pt2c_arg *a = &g->inputs[i];
+        int32_t slot = -1;
+        switch (s->kind) {
+        case PT2C_INPUT_PARAMETER:
+        case PT2C_INPUT_BUFFER:
+        case PT2C_INPUT_TENSOR_CONSTANT: {
+            bool in_state =
+                s->kind == PT2C_INPUT_PARAMETER || (s->kind == PT2C_INPUT_BUFFER && s->persistent);
+            const pt2c_tensor_data *t =
+                in_state ? find_tensor(prog->state_dict, prog->n_state_dict, s->target)
+                         : find_tensor(prog->constants, prog->n_constants, s->target);
+            PT2C_CHECK(t, err, PT2C_ERR_FORMAT, "plan: input '%s' (%s '%s') has no tensor",
+                       a->name ? a->name : "?", pt2c_input_spec_key(s->kind), s->target);
+            PT2C_TRY(new_slot(plan, a->name, PT2C_VALUE_TENSOR, &slot, err));
+            PT2C_TRY(bind_constant(plan, &plan->values[slot], t, err));
+            break;
+        }
+        case PT2C_INPUT_USER_INPUT:
+            if (a->kind == PT2C_ARG_TENSOR) {
+                PT2C_TRY(new_slot(plan, a->name, PT2C_VALUE_TENSOR, &slot, err));
+                int64_t vi;
+                if (pt2c_strmap_get(&g->tensor_index, a->name, &vi))
+                    meta_to_ktensor(&g->tensor_values[vi].meta, &plan->values[slot].t);
+            } else if (a->kind == PT2C_ARG_SYM_INT && a->name) {
+                PT2C_TRY(new_slot(plan, a->name, PT2C_VALUE_INT, &slot, err));
+            } else {
+                return pt2c_error_set(err, PT2C_ERR_UNSUPPORTED,
+                                      "plan: user input %d of kind %s is not supported yet", (int)i,
+                                      pt2c_arg_kind_key(a->kind));
+            }
+            plan->values[slot].is_user_input = true;
+            plan->values[slot].user_input = plan->n_user_inputs;
+            plan->user_inputs[plan->n_user_inputs++] = slot;
+            break;
+        case PT2C_INPUT_CONSTANT_INPUT:
+            /* A user input specialized to a constant: nothing to bind, nodes use the literal. */
+            break;
+        case PT2C_INPUT_TOKEN:
+            PT2C_TRY(new_slot(plan, a->name, PT2C_VALUE_TENSOR, &slot, err));
+            plan->values[slot].is_constant = true;
+            plan->values[slot].t.dtype = PT2C_DTYPE_F32;
+            plan->values[slot].t.rank = 1;
+            plan->values[slot].t.numel = 0;
+            plan->values[slot].t.data = pt2c_arena_alloc(&plan->arena, 64, 64);
+            break;
+        case PT2C_INPUT_CUSTOM_OBJ:
+        default:
+            return pt2c_error_set(err, PT2C_ERR_UNSUPPORTED,
+                                  "plan: input '%s' is a %s, which pt2c cannot run",
+                                  a->name ? a->name : "?", pt2c_input_spec_key(s->kind));
+        }
+    }
+    return PT2C_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Nodes                                                                                    */
+
+static int64_t count_outputs(const pt2c_node *node) {
+    int64_t n = 0;
+    for (int32_t i = 0; i < node->n_outputs; i++)
+        n += node->outputs[i].kind == PT2C_ARG_TENSORS ? node->outputs[i].n_items : 1;
+    return n;
+}
+
+static pt2c_status bind_outputs(pt2c_plan *plan, pt2c_step *step, pt2c_error *err) {
+    const pt2c_node *node = step->node;
+    int64_t n = count_outputs(node);
+    step->outputs = PT2C_ARENA_ARRAY(&plan->arena, int32_t, n ? n : 1);
+    PT2C_CHECK(step->outputs, err, PT2C_ERR_NOMEM, "plan: out of memory");
+    step->n_outputs = 0;
+    for (int32_t i = 0; i < node->n_outputs; i++) {
+        const pt2c_arg *o = &node->outputs[i];
+        const pt2c_arg *items = o->kind == PT2C_ARG_TENSORS ? o->items : o;
+        int64_t n_items = o->kind == PT2C_ARG_TENSORS ? o->n_items : 1;
+        for (int64_t k = 0; k < n_items; k++) {
+            const pt2c_arg *it = &items[k];
+            int32_t slot = -1;
+            switch (it->kind) {
+            case PT2C_ARG_TENSOR:
+                PT2C_TRY(new_slot(plan, it->name, PT2C_VALUE_TENSOR, &slot, err));
+                break;
+            case PT2C_ARG_SYM_INT:
+            case PT2C_ARG_SYM_FLOAT:
+            case PT2C_ARG_SYM_BOOL:
+                if (it->name)
+                    PT2C_TRY(new_slot(plan, it->name, PT2C_VALUE_INT, &slot, err));
+                break;
+            case PT2C_ARG_NONE:
+                break;
+            default:
+                return pt2c_error_set(err, PT2C_ERR_UNSUPPORTED,
+                                      "plan: output of kind %s is not supported",
+                                      pt2c_arg_kind_key(it->kind));
+            }
+            step->outputs[step->n_outputs++] = slot;
+        }
+    }
+    return PT2C_OK;
+}
+
+static pt2c_status bind_node(pt2c_plan *plan, const pt2c_node *node, int64_t index,
+                             pt2c_error *err) {
+    const pt2c_op_def *op = pt2c_op_find(node->target);
+    if (!op)
+        return node_error(err, node, index, PT2C_ERR_UNSUPPORTED, "check: no kernel for op %s",
+                          node->target);
+    pt2c_step *step = &plan->steps[plan->n_steps];
+    memset(step, 0, sizeof *step);
+    step->op = op;
+    step->node = node;
+    step->node_index = index;
+    pt2c_op_ctx ctx = {.plan = plan, .step = step, .err = err};
+    pt2c_status st = op->parse(&ctx, &step->params);
+    if (st != PT2C_OK) {
+        pt2c_error_set_node(err, index, node->name, node->target);
+        return st;
+    }
+    step->inputs = ctx.inputs;
+    step->n_inputs = ctx.n_inputs;
+    st = bind_outputs(plan, step, err);
+    if (st != PT2C_OK) {
+        pt2c_error_set_node(err, index, node->name, node->target);
+        return st;
+    }
+    step->in_ptrs = PT2C_ARENA_ARRAY(&plan->arena, const pt2c_ktensor *, step->n_inputs + 1);
+    step->out_ptrs = PT2C_ARENA_ARRAY(&plan->arena, pt2c_ktensor *, step->n_outputs + 1);
+    PT2C_CHECK(step->in_ptrs && step->out_ptrs, err, PT2C_ERR_NOMEM, "plan: out of memory");
+    plan->n_steps++;
+    return PT2C_OK;
+}
+
+static pt2c_status bind_graph_outputs(pt2c_plan *plan, pt2c_error *err) {
+    const pt2c_graph *g = &plan->prog->ep.graph_module.graph;
+    const pt2c_graph_signature *sig = &plan->prog->ep.graph_module.signature;
+    PT2C_CHECK(sig->n_output_specs == g->n_outputs, err, PT2C_ERR_FORMAT,
+               "plan: %d output specs for %d graph outputs", (int)sig->n_output_specs,
+               (int)g->n_outputs);
+    plan->user_outputs = PT2C_ARENA_ARRAY(&plan->arena, int32_t, g->n_outputs + 1);
+    plan->mutations = PT2C_ARENA_ARRAY(&plan->arena, int32_t, 2 * g->n_outputs + 2);
+    PT2C_CHECK(plan->user_outputs && plan->mutations, err, PT2C_ERR_NOMEM, "plan: out of memory");
+    for (int32_t i = 0; i < g->n_outputs; i++) {
+        const pt2c_output_spec *s = &sig->output_specs[i];
+        const pt2c_arg *a = &g->outputs[i];
+        int64_t slot = -1;
+        if (a->name && (a->kind == PT2C_ARG_TENSOR || a->kind == PT2C_ARG_SYM_INT ||
+                        a->kind == PT2C_ARG_SYM_FLOAT || a->kind == PT2C_ARG_SYM_BOOL))
+            PT2C_CHECK(pt2c_strmap_get(&plan->slot_by_name, a->name, &slot), err, PT2C_ERR_FORMAT,
+                       "plan: graph output %d names '%s', which nothing defines", (int)i, a->name);
+        if (s->kind == PT2C_OUTPUT_USER_OUTPUT) {
+            plan->user_outputs[plan->n_user_outputs++] = (int32_t)slot;
+        } else if (s->kind == PT2C_OUTPUT_BUFFER_MUTATION ||
+                   s->kind == PT2C_OUTPUT_USER_INPUT_MUTATION ||
+                   s->kind == PT2C_OUTPUT_PARAMETER_MUTATION) {
+            /* The new value of a buffer/input: applied after the run (PyTorch semantics). */
+            const char *target = s->target;
+            int64_t dst = -1;
+            for (int32_t k = 0; k < sig->n_input_specs && target; k++) {
+                const pt2c_input_spec *is = &sig->input_specs[k];
+                bool named = is->target && strcmp(is->target, target) == 0;
+                bool user = s->kind == PT2C_OUTPUT_USER_INPUT_MUTATION &&
+                            is->kind == PT2C_INPUT_USER_INPUT && is->arg.name &&
+                            strcmp(is->arg.name, target) == 0;
+                if ((named || user) && g->inputs[k].name)
+                    pt2c_strmap_get(&plan->slot_by_name, g->inputs[k].name, &dst);
+            }
+            PT2C_CHECK(slot >= 0 && dst >= 0, err, PT2C_ERR_FORMAT,
+                       "plan: mutation output %d targets '%s', which is not an input", (int)i,
+                       target ? target : "?");
+            plan->mutations[2 * plan->n_mutations] = (int32_t)slot;
+            plan->mutations[2 * plan->n_mutations + 1] = (int32_t)dst;
+            plan->n_mutations++;
+        }
+    }
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_error *err) {
+    memset(plan, 0, sizeof *plan);
+    plan->prog = prog;
+    plan->n_threads = 1;
+    pt2c_arena_init(&plan->arena, prog->allocator);
+    pt2c_arena_init(&plan->shape_arena, prog->allocator);
+    pt2c_strmap_init(&plan->slot_by_name, &plan->arena);
+    const pt2c_graph *g = &prog->ep.graph_module.graph;
+    int64_t cap = g->n_inputs + 16;
+    for (int64_t i = 0; i < g->n_nodes; i++)
+        cap += count_outputs(&g->nodes[i]) + g->nodes[i].n_inputs;
+    PT2C_CHECK(cap < INT32_MAX / 2, err, PT2C_ERR_LIMIT, "plan: too many values");
+    plan->cap_values = (int32_t)cap;
+    plan->values = PT2C_ARENA_ARRAY(&plan->arena, pt2c_value, cap);
+    plan->steps = PT2C_ARENA_ARRAY(&plan->arena, pt2c_step, g->n_nodes + 1);
+    PT2C_CHECK(plan->values && plan->steps, err, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(bind_placeholders(plan, err));
+    for (int64_t i = 0; i < g->n_nodes; i++)
+        PT2C_TRY(bind_node(plan, &g->nodes[i], i, err));
+    return bind_graph_outputs(plan, err);
+}
+
+void pt2c_plan_free(pt2c_plan *plan) {
+    if (!plan)
+        return;
+    pt2c_arena_deinit(&plan->shape_arena);
+    pt2c_arena_deinit(&plan->arena);
+    memset(plan, 0, sizeof *plan);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Shapes and buffers                                                                       */
+
+pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err) {
+    pt2c_arena_deinit(&plan->shape_arena);
+    pt2c_arena_init(&plan->shape_arena, plan->prog->allocator);
+    plan->shaped = false;
+    plan->activation_bytes = 0;
+    plan->scratch_bytes = 0;
+    for (int64_t s = 0; s < plan->n_steps; s++) {
+        pt2c_step *step = &plan->steps[s];
+        pt2c_op_ctx ctx = {.plan = plan, .step = step, .err = err};
+        for (int32_t i = 0; i < step->n_inputs; i++) {
+            const pt2c_value *v = &plan->values[step->inputs[i]];
+            if (v->kind != PT2C_VALUE_TENSOR)
+                return pt2c_op_fail(&ctx, PT2C_ERR_FORMAT, "shape: input %d ('%s') is not a tensor",
+                                    (int)i, v->name ? v->name : "?");
+        }
+        PT2C_TRY(step->op->shape(&ctx, step->params));
+        step->scratch_bytes = step->op->scratch ? step->op->scratch(&ctx, step->params) : 0;
+        if (step->scratch_bytes > plan->scratch_bytes)
+            plan->scratch_bytes = step->scratch_bytes;
+        for (int32_t o = 0; o < step->n_outputs; o++) {
+            int32_t slot = step->outputs[o];
+            if (slot < 0 || plan->values[slot].kind != PT2C_VALUE_TENSOR)
+                continue;
+            pt2c_value *v = &plan->values[slot];
+            if ((step->op->flags & PT2C_OP_VIEW) && o == 0) {
+                /* Same bytes, new sizes: share the input's buffer. */
+                const pt2c_value *src = &plan->values[step->inputs[0]];
+                v->alias_of = src->alias_of >= 0 ? src->alias_of : step->inputs[0];
+                v->t.data = src->t.data; /* re-pointed at execute for user inputs */
+                continue;
+            }
+            uint64_t bytes;
+            PT2C_CHECK(pt2c_mul_u64((uint64_t)v->t.numel, pt2c_dtype_size(v->t.dtype), &bytes) &&
+                           bytes < SIZE_MAX / 2,
+                       err, PT2C_ERR_LIMIT, "plan: value '%s' is too large", v->name);
+            v->bytes = bytes;
+            v->t.data = pt2c_arena_alloc(&plan->shape_arena, bytes ? (size_t)bytes : 1, 64);
+            PT2C_CHECK(v->t.data, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s' (%llu bytes)",
+                       v->name, (unsigned long long)bytes);
+            plan->activation_bytes += bytes;
+        }
+    }
+    if (plan->scratch_bytes) {
+        plan->scratch = pt2c_arena_alloc(&plan->shape_arena, plan->scratch_bytes, 64);
+        PT2C_CHECK(plan->scratch, err, PT2C_ERR_NOMEM, "plan: out of memory for scratch");
+    }
+    plan->shaped = true;
+    return PT2C_OK;
+}

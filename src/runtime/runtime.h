@@ -1,0 +1,101 @@
+/*
+ * runtime.h - plans and their execution.
+ *
+ * A plan is made once per program (pt2c_plan_build: every node bound to its op, arguments
+ * parsed, tensor inputs and outputs as value slots) and shaped once per concrete input
+ * signature (pt2c_plan_shape: every op's shape function run in order, buffers allocated).
+ * pt2c_plan_execute then runs the kernels node by node. Nothing is allocated while running.
+ *
+ *   values[]   one slot per named value of the graph: placeholders, node outputs, wrapped
+ *              literals. A slot is a tensor (pt2c_ktensor: dtype, sizes, data), or a scalar.
+ *   steps[]    one per node that does work, in graph order: op, input slots, output slots,
+ *              params, scratch.
+ */
+#ifndef PT2C_RUNTIME_H
+#define PT2C_RUNTIME_H
+
+#include "api/program.h"
+#include "ops/ops.h"
+
+typedef enum pt2c_value_kind {
+    PT2C_VALUE_UNSET = 0,
+    PT2C_VALUE_TENSOR,
+    PT2C_VALUE_INT,   /* SymInt or int literal */
+    PT2C_VALUE_FLOAT, /* SymFloat */
+    PT2C_VALUE_BOOL,  /* SymBool */
+    PT2C_VALUE_NONE
+} pt2c_value_kind;
+
+typedef struct pt2c_value {
+    pt2c_value_kind kind;
+    const char *name;   /* borrowed (program), or arena for wrapped literals */
+    pt2c_ktensor t;     /* TENSOR: metadata; data set by shape/allocation or binding */
+    int64_t i;          /* INT / BOOL */
+    double f;           /* FLOAT */
+    bool is_wrapped;    /* a Python number standing in a Tensor argument */
+    bool is_constant;   /* weights, constants, literals: data fixed at build time */
+    bool is_user_input; /* data comes from the caller at each run */
+    int32_t user_input; /* index among user inputs, or -1 */
+    int32_t alias_of;   /* VIEW outputs: the slot whose bytes this value shares, or -1 */
+    uint64_t bytes;     /* planned buffer size */
+} pt2c_value;
+
+typedef struct pt2c_step {
+    const pt2c_op_def *op;
+    int64_t node_index;
+    const pt2c_node *node;
+    int32_t *inputs; /* value slots, in the op's declared order */
+    int32_t n_inputs;
+    int32_t *outputs; /* value slots of the node's outputs, flattened */
+    int32_t n_outputs;
+    void *params; /* arena, op-specific */
+    size_t scratch_bytes;
+    const pt2c_ktensor **in_ptrs; /* kernel views of inputs (arena) */
+    pt2c_ktensor **out_ptrs;      /* kernel views of outputs (arena) */
+} pt2c_step;
+
+typedef struct pt2c_plan {
+    const pt2c_program *prog; /* borrowed */
+    pt2c_arena arena;         /* build-time data: slots, steps, params, constant copies */
+    pt2c_arena shape_arena;   /* per-shape data: activation buffers; reset on reshape */
+    pt2c_value *values;
+    int32_t n_values;
+    int32_t cap_values;
+    pt2c_strmap slot_by_name;
+    pt2c_step *steps;
+    int64_t n_steps;
+    int32_t *user_inputs; /* slots of user inputs, signature order */
+    int32_t n_user_inputs;
+    int32_t *user_outputs; /* slots of user outputs (-1: a literal output) */
+    int32_t n_user_outputs;
+    int32_t *mutations; /* (output slot, input slot) pairs for buffer mutations */
+    int32_t n_mutations;
+    uint8_t *scratch; /* shape arena: max scratch over steps */
+    size_t scratch_bytes;
+    bool shaped;               /* buffers exist for the current input shapes */
+    uint64_t activation_bytes; /* sum of planned buffers */
+    int n_threads;
+} pt2c_plan;
+
+/* Bind every node to its op and parse its arguments. When unsupported is non-NULL, nodes
+ * whose op has no kernel are listed there (arena strings "name (target)") instead of
+ * failing at the first. */
+pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_error *err);
+void pt2c_plan_free(pt2c_plan *plan);
+/* Run every shape function for the user inputs' current metadata and allocate buffers. */
+pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err);
+/* Run every kernel. */
+pt2c_status pt2c_plan_execute(pt2c_plan *plan, pt2c_error *err);
+
+/* The op context used by parse and shape functions (see ops.h for the accessors). */
+struct pt2c_op_ctx {
+    pt2c_plan *plan;
+    pt2c_step *step;
+    pt2c_error *err;
+    /* Inputs declared during parse (grown as declared). */
+    int32_t *inputs;
+    int32_t n_inputs;
+    int32_t cap_inputs;
+};
+
+#endif /* PT2C_RUNTIME_H */

@@ -1,0 +1,163 @@
+/*
+ * util.h - small building blocks shared by every module: errors, arenas, growable strings,
+ * string-keyed hash maps and read-only file mappings.
+ *
+ * Example:
+ *     pt2c_arena arena;
+ *     pt2c_arena_init(&arena, pt2c_default_allocator());
+ *     char *name = pt2c_arena_strdup(&arena, "conv.weight");
+ *     ...
+ *     pt2c_arena_deinit(&arena);   // frees every block at once
+ */
+#ifndef PT2C_UTIL_H
+#define PT2C_UTIL_H
+
+#include "pt2c.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---------------------------------------------------------------------------------------- */
+/* Errors                                                                                   */
+
+#if defined(__GNUC__)
+#define PT2C_PRINTF(fmt_index, args_index) __attribute__((format(printf, fmt_index, args_index)))
+#else
+#define PT2C_PRINTF(fmt_index, args_index)
+#endif
+
+/* Record a failure unless one is already recorded (the first error wins). Returns code.
+ * err may be NULL. The message is "fmt" formatted; it should name the phase first. */
+pt2c_status pt2c_error_set(pt2c_error *err, pt2c_status code, const char *fmt, ...)
+    PT2C_PRINTF(3, 4);
+pt2c_status pt2c_error_setv(pt2c_error *err, pt2c_status code, const char *fmt, va_list ap);
+/* Attach a node to the recorded error if it has none yet. */
+void pt2c_error_set_node(pt2c_error *err, int64_t node_index, const char *node_name,
+                         const char *op);
+/* Prefix the recorded message with "prefix: " (used to add the entry or file context). */
+void pt2c_error_prefix(pt2c_error *err, const char *fmt, ...) PT2C_PRINTF(2, 3);
+
+/* Return code with a message when cond is false. */
+#define PT2C_CHECK(cond, err, code, ...)                                                           \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            return pt2c_error_set((err), (code), __VA_ARGS__);                                     \
+    } while (0)
+
+/* Propagate a failure. */
+#define PT2C_TRY(expr)                                                                             \
+    do {                                                                                           \
+        pt2c_status pt2c_try_status_ = (expr);                                                     \
+        if (pt2c_try_status_ != PT2C_OK)                                                           \
+            return pt2c_try_status_;                                                               \
+    } while (0)
+
+/* Internal invariants only (never for checking input files). */
+#ifdef NDEBUG
+#define PT2C_ASSERT(cond) ((void)0)
+#else
+#include <assert.h>
+#define PT2C_ASSERT(cond) assert(cond)
+#endif
+
+/* ---------------------------------------------------------------------------------------- */
+/* Allocation                                                                               */
+
+void *pt2c_alloc(const pt2c_allocator *a, size_t size);
+void *pt2c_realloc(const pt2c_allocator *a, void *ptr, size_t old_size, size_t new_size);
+void pt2c_dealloc(const pt2c_allocator *a, void *ptr, size_t size);
+
+/* Overflow-safe size arithmetic: return false on overflow. */
+bool pt2c_mul_u64(uint64_t a, uint64_t b, uint64_t *out);
+bool pt2c_add_u64(uint64_t a, uint64_t b, uint64_t *out);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Arena: bump allocation in blocks, freed all at once. Used for everything that lives as   */
+/* long as a program (IR, names, copied payloads).                                           */
+
+typedef struct pt2c_arena_block pt2c_arena_block;
+
+typedef struct pt2c_arena {
+    const pt2c_allocator *allocator; /* borrowed */
+    pt2c_arena_block *head;          /* owned, newest block first */
+    size_t used;                     /* bytes used in head */
+    size_t total;                    /* bytes in all blocks, for reports */
+} pt2c_arena;
+
+void pt2c_arena_init(pt2c_arena *arena, const pt2c_allocator *allocator);
+void pt2c_arena_deinit(pt2c_arena *arena);
+/* Zeroed memory aligned to align (a power of two <= 64); NULL on out-of-memory. */
+void *pt2c_arena_alloc(pt2c_arena *arena, size_t size, size_t align);
+/* Zeroed array of n elements of size each; NULL on overflow or out-of-memory. */
+void *pt2c_arena_array(pt2c_arena *arena, size_t n, size_t size, size_t align);
+char *pt2c_arena_strdup(pt2c_arena *arena, const char *s);
+char *pt2c_arena_strndup(pt2c_arena *arena, const char *s, size_t n);
+char *pt2c_arena_sprintf(pt2c_arena *arena, const char *fmt, ...) PT2C_PRINTF(2, 3);
+
+#define PT2C_ARENA_NEW(arena, type)                                                                \
+    ((type *)pt2c_arena_alloc((arena), sizeof(type), _Alignof(type)))
+#define PT2C_ARENA_ARRAY(arena, type, n)                                                           \
+    ((type *)pt2c_arena_array((arena), (size_t)(n), sizeof(type), _Alignof(type)))
+
+/* ---------------------------------------------------------------------------------------- */
+/* Growable string. Out-of-memory is sticky: later appends do nothing, finish reports it.   */
+
+typedef struct pt2c_strbuf {
+    const pt2c_allocator *allocator; /* borrowed */
+    char *data;                      /* owned, NUL-terminated when non-NULL */
+    size_t len;                      /* bytes used, excluding the NUL */
+    size_t cap;                      /* bytes allocated */
+    bool failed;                     /* an allocation failed */
+} pt2c_strbuf;
+
+void pt2c_strbuf_init(pt2c_strbuf *sb, const pt2c_allocator *allocator);
+void pt2c_strbuf_deinit(pt2c_strbuf *sb);
+void pt2c_strbuf_append(pt2c_strbuf *sb, const char *s, size_t n);
+void pt2c_strbuf_puts(pt2c_strbuf *sb, const char *s);
+void pt2c_strbuf_putc(pt2c_strbuf *sb, char c);
+void pt2c_strbuf_printf(pt2c_strbuf *sb, const char *fmt, ...) PT2C_PRINTF(2, 3);
+void pt2c_strbuf_vprintf(pt2c_strbuf *sb, const char *fmt, va_list ap);
+/* Hand the buffer to the caller (allocated with sb's allocator, size len + 1). */
+pt2c_status pt2c_strbuf_finish(pt2c_strbuf *sb, char **out, size_t *out_len, pt2c_error *err);
+
+/* ---------------------------------------------------------------------------------------- */
+/* String -> int64 hash map, open addressing, memory in an arena. Keys are borrowed.        */
+
+typedef struct pt2c_strmap {
+    pt2c_arena *arena; /* borrowed */
+    const char **keys; /* cap entries, NULL = empty */
+    int64_t *values;   /* cap entries */
+    size_t n;          /* live entries */
+    size_t cap;        /* power of two or 0 */
+} pt2c_strmap;
+
+void pt2c_strmap_init(pt2c_strmap *map, pt2c_arena *arena);
+/* Insert or replace. Returns PT2C_ERR_NOMEM on failure. */
+pt2c_status pt2c_strmap_put(pt2c_strmap *map, const char *key, int64_t value);
+/* Value for key, or false if absent. */
+bool pt2c_strmap_get(const pt2c_strmap *map, const char *key, int64_t *value);
+uint64_t pt2c_hash_string(const char *s);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Read-only file mapping.                                                                  */
+
+typedef struct pt2c_mapped_file {
+    const uint8_t *data; /* owned mapping, NULL for an empty file */
+    size_t size;         /* bytes */
+} pt2c_mapped_file;
+
+pt2c_status pt2c_file_map(const char *path, pt2c_mapped_file *out, pt2c_error *err);
+void pt2c_file_unmap(pt2c_mapped_file *file);
+
+/* Write bytes to path atomically: "<path>.tmp.<pid>" in the same directory, fsync, rename.
+ * On failure the target is untouched and the temporary removed. */
+pt2c_status pt2c_file_write_atomic(const char *path, const void *const *chunks,
+                                   const size_t *chunk_sizes, size_t n_chunks, pt2c_error *err);
+
+/* Format a double the way Python's repr() does (shortest round-trip, "1e-05", "0.5",
+ * "inf", "nan", "2.0"). buf needs 32 bytes. */
+void pt2c_format_py_float(double value, char *buf, size_t buf_size);
+
+#endif /* PT2C_UTIL_H */
