@@ -179,6 +179,15 @@ pt2c_status pt2c_zip_read(pt2c_zip *zip, const pt2c_zip_entry *e, pt2c_arena *ar
                               "zip: entry '%s': inflating %llu bytes exceeds the limit of %llu",
                               e->name, (unsigned long long)e->size,
                               (unsigned long long)zip->limits.max_inflated_bytes);
+    /* Deflate expands at most 1032:1; a larger declared size is corruption, and checking it
+     * first keeps a damaged header from reserving gigabytes. */
+    uint64_t max_size;
+    if (pt2c_mul_u64(e->comp_size, 1032, &max_size) && e->size > max_size + 1024)
+        return pt2c_error_set(err, PT2C_ERR_FORMAT,
+                              "zip: entry '%s': declared size %llu cannot come from %llu "
+                              "deflated bytes",
+                              e->name, (unsigned long long)e->size,
+                              (unsigned long long)e->comp_size);
     uint8_t *buf = pt2c_arena_alloc(arena, (size_t)e->size + 1, 64);
     if (!buf)
         return pt2c_error_set(err, PT2C_ERR_NOMEM, "zip: entry '%s': out of memory for %llu bytes",

@@ -1,4 +1,5 @@
-/* registry.c - the op table (op_list.h) as a sorted array, looked up by binary search. */
+/* registry.c - the op table (op_list.h) as an array. Lookups happen once per node at plan
+ * build, so a linear scan over a few hundred rows costs nothing measurable. */
 #include "ops/op_decls.h"
 
 #include <string.h>
@@ -18,17 +19,9 @@ const pt2c_op_def *pt2c_op_table(size_t *n) {
 }
 
 const pt2c_op_def *pt2c_op_find(const char *target) {
-    size_t lo = 0, hi = op_count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(op_table[mid].target, target);
-        if (c == 0)
-            return &op_table[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    for (size_t i = 0; i < op_count; i++)
+        if (strcmp(op_table[i].target, target) == 0)
+            return &op_table[i];
     return NULL;
 }
 

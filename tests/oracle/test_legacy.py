@@ -1,4 +1,5 @@
-"""Real legacy-layout archives (PyTorch 2.6) from shared/data/legacy-pt2."""
+"""Real legacy-layout archives (PyTorch 2.6), copied from shared/data/legacy-pt2 into
+tests/data/legacy-pt2 so a clean checkout tests them."""
 import io
 import json
 import re
@@ -11,8 +12,10 @@ import torch
 
 from conftest import run_pt2c
 
-LEGACY = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "legacy-pt2"
+LEGACY = Path(__file__).resolve().parents[2] / "tests" / "data" / "legacy-pt2"
 FILES = sorted(LEGACY.glob("*.pt2"))
+# An empty glob would silently parametrize nothing.
+assert len(FILES) == 2, f"expected the two legacy archives in {LEGACY}"
 README_OPS = {"conv2d", "relu", "max_pool2d", "mul.Tensor", "view", "linear"}
 
 

@@ -438,7 +438,7 @@ TEST(truncated_never_crash) {
 
 TEST(legacy_state_dict) {
     pt2c_mapped_file f;
-    EXPECT_EQ(pt2c_file_map("../shared/data/legacy-pt2/conv_pool_mask_two_heads.pt2", &f, &err),
+    EXPECT_EQ(pt2c_file_map("tests/data/legacy-pt2/conv_pool_mask_two_heads.pt2", &f, &err),
               PT2C_OK);
     pt2c_arena_init(&arena, pt2c_default_allocator());
     pt2c_zip zip;
@@ -477,7 +477,7 @@ TEST(legacy_state_dict) {
 
 TEST(legacy_example_inputs) {
     pt2c_mapped_file f;
-    EXPECT_EQ(pt2c_file_map("../shared/data/legacy-pt2/conv_pool_mask_two_heads.pt2", &f, &err),
+    EXPECT_EQ(pt2c_file_map("tests/data/legacy-pt2/conv_pool_mask_two_heads.pt2", &f, &err),
               PT2C_OK);
     pt2c_arena_init(&arena, pt2c_default_allocator());
     pt2c_zip zip;

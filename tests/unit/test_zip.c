@@ -296,8 +296,8 @@ TEST(corruption_loop) {
 }
 
 TEST(real_legacy_files) {
-    const char *files[] = {"../shared/data/legacy-pt2/conv_conv_linear.pt2",
-                           "../shared/data/legacy-pt2/conv_pool_mask_two_heads.pt2"};
+    const char *files[] = {"tests/data/legacy-pt2/conv_conv_linear.pt2",
+                           "tests/data/legacy-pt2/conv_pool_mask_two_heads.pt2"};
     for (int f = 0; f < 2; f++) {
         pt2c_mapped_file m;
         pt2c_error err;
