@@ -260,7 +260,9 @@ PT2C_API pt2c_status pt2c_runner_input_info(const pt2c_runner *runner, size_t in
                                             pt2c_tensor_info *out, pt2c_error *err);
 /* Give input i: a contiguous tensor (strides are ignored; they must be row-major) whose
  * dtype and rank must match; sizes are checked when the run plans shapes. The data is
- * borrowed until pt2c_runner_run returns. */
+ * borrowed until pt2c_runner_run returns and never written: where the program mutates a
+ * user input in place (x.add_(1) in the training IR), the run works on a copy. Buffers the
+ * program mutates keep their new values from run to run, as in the module. */
 PT2C_API pt2c_status pt2c_runner_set_input(pt2c_runner *runner, size_t index,
                                            const pt2c_tensor_info *tensor, pt2c_error *err);
 PT2C_API pt2c_status pt2c_runner_run(pt2c_runner *runner, pt2c_error *err);

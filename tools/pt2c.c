@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static const char usage[] =
     "usage: pt2c <command> [options]\n"
@@ -40,6 +41,9 @@ static const char usage[] =
     "      -o DIR                 write output_0.npy, output_1.npy, ... into DIR\n"
     "      --threads N            kernel threads (default 1)\n"
     "      --seed S               seed for random inputs (default 0)\n"
+    "      --iterations N         run N times (buffer mutations carry over, as N calls\n"
+    "                             of the module would); outputs are the last run's;\n"
+    "                             prints the mean time per run\n"
     "      --meta                 print each node's output dtype and shape, run nothing\n"
     "  help                       this text\n"
     "  version                    the pt2c version\n";
@@ -246,11 +250,13 @@ typedef struct run_args {
     int threads;
     unsigned long long seed;
     int meta;
+    long iterations;
 } run_args;
 
 static int parse_run_args(int argc, char **argv, run_args *a) {
     memset(a, 0, sizeof *a);
     a->threads = 1;
+    a->iterations = 1;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         int has_value = i + 1 < argc;
@@ -271,6 +277,11 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
             a->seed = strtoull(argv[++i], &end, 10);
             if (*end)
                 return usage_error("run: --seed takes a number");
+        } else if (strcmp(s, "--iterations") == 0 && has_value) {
+            char *end;
+            a->iterations = strtol(argv[++i], &end, 10);
+            if (*end || a->iterations < 1 || a->iterations > 1000000000L)
+                return usage_error("run: --iterations takes a number from 1 to 1000000000");
         } else if (strcmp(s, "--meta") == 0) {
             a->meta = 1;
         } else if (s[0] == '-') {
@@ -392,6 +403,13 @@ static void print_summary(size_t i, const pt2c_tensor_info *t) {
     printf("%s]\n", n > show ? ", ..." : "");
 }
 
+/* Monotonic wall-clock seconds, for --iterations timing. */
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static int cmd_run(int argc, char **argv) {
     run_args a;
     int rc = parse_run_args(argc, argv, &a);
@@ -472,10 +490,17 @@ static int cmd_run(int argc, char **argv) {
         pt2c_free(prog, text);
         goto done;
     }
-    if (pt2c_runner_run(runner, &err) != PT2C_OK) {
-        rc = fail(a.model, &err);
-        goto done;
+    double t0 = now_seconds();
+    for (long it = 0; it < a.iterations; it++) {
+        if (pt2c_runner_run(runner, &err) != PT2C_OK) {
+            rc = fail(a.model, &err);
+            goto done;
+        }
     }
+    if (a.iterations > 1)
+        printf("%ld runs, %.3f ms per run, %d thread%s\n", a.iterations,
+               (now_seconds() - t0) * 1e3 / (double)a.iterations, a.threads,
+               a.threads == 1 ? "" : "s");
     if (a.out_dir && (rc = make_dir(a.out_dir)) != 0)
         goto done;
     for (size_t i = 0; i < pt2c_runner_n_outputs(runner); i++) {

@@ -123,8 +123,8 @@ pt2c_status pt2c_runner_set_input(pt2c_runner *r, size_t index, const pt2c_tenso
     for (int32_t d = 0; d < t->rank; d++)
         v->t.sizes[d] = t->sizes[d];
     v->t.numel = numel;
-    v->t.data =
-        (void *)((uintptr_t)t->storage + (uintptr_t)t->storage_offset * pt2c_dtype_size(t->dtype));
+    v->bound = (const uint8_t *)t->storage + (size_t)t->storage_offset * pt2c_dtype_size(t->dtype);
+    v->t.data = (void *)(uintptr_t)v->bound;
     r->input_set[index] = true;
     return PT2C_OK;
 }

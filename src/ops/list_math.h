@@ -1,3 +1,3 @@
-/* list_math.h - op table rows: reductions, comparisons, scalar arithmetic, matmul. Sorted by target. See op_list.h. */
+/* list_math.h - op table rows: reductions, comparisons, scalar arithmetic,
 /* clang-format off */
 /* clang-format on */

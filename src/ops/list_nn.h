@@ -1,3 +1,3 @@
-/* list_nn.h - op table rows: normalization, attention, pooling, upsampling, recurrent layers. Sorted by target. See op_list.h. */
+/* list_nn.h - op table rows: normalization, attention, pooling, upsampling,
 /* clang-format off */
 /* clang-format on */

@@ -1,3 +1,3 @@
-/* list_shape.h - op table rows: tensor creation, views, copies, indexing, concatenation. Sorted by target. See op_list.h. */
+/* list_shape.h - op table rows: tensor creation, views, copies, indexing,
 /* clang-format off */
 /* clang-format on */

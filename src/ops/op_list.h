@@ -13,6 +13,6 @@
  * Adding an op: CONTRIBUTING.md.
  */
 #include "ops/list_core.h"
-#include "ops/list_shape.h"
 #include "ops/list_math.h"
 #include "ops/list_nn.h"
+#include "ops/list_shape.h"

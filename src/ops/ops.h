@@ -56,7 +56,11 @@ enum {
     PT2C_OP_PURE = 0,
     PT2C_OP_VIEW = 1 << 0, /* output 0 has input 0's bytes in the same order: may alias */
     PT2C_OP_SYM = 1 << 1,  /* computes scalars at shape time; no kernel */
-    PT2C_OP_NOOP = 1 << 2  /* checks only (asserts); no outputs, no kernel */
+    PT2C_OP_NOOP = 1 << 2, /* checks only (asserts); no outputs, no kernel */
+    /* torch's in-place ops (add_, relu_, ...), which the training IR keeps: output 0 is
+     * input 0's bytes, and the kernel writes them. Only for kernels where each output
+     * element reads input 0 at the same index, so writing in place is safe. */
+    PT2C_OP_INPLACE = 1 << 3
 };
 
 typedef struct pt2c_op_def {

@@ -9,11 +9,22 @@
 /* Point each step's kernel views at the current value slots. Cheap; done per run because
  * user inputs (and views of them) may move between runs. */
 static void refresh_views(pt2c_plan *plan) {
+    /* Inputs that an in-place op writes run on a copy: the caller's data stays as given. */
+    for (int32_t i = 0; i < plan->n_user_inputs; i++) {
+        pt2c_value *v = &plan->values[plan->user_inputs[i]];
+        if (v->is_mutated && v->own_buffer && v->kind == PT2C_VALUE_TENSOR) {
+            size_t bytes = (size_t)v->t.numel * pt2c_dtype_size(v->t.dtype);
+            if (bytes && v->bound)
+                memcpy(v->own_buffer, v->bound, bytes);
+            v->t.data = v->own_buffer;
+        }
+    }
     for (int64_t s = 0; s < plan->n_steps; s++) {
         pt2c_step *step = &plan->steps[s];
         for (int32_t i = 0; i < step->n_inputs; i++)
             step->in_ptrs[i] = &plan->values[step->inputs[i]].t;
-        if ((step->op->flags & PT2C_OP_VIEW) && step->n_outputs > 0 && step->outputs[0] >= 0)
+        if ((step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE)) && step->n_outputs > 0 &&
+            step->outputs[0] >= 0)
             plan->values[step->outputs[0]].t.data = plan->values[step->inputs[0]].t.data;
         for (int32_t o = 0; o < step->n_outputs; o++)
             step->out_ptrs[o] = step->outputs[o] >= 0 ? &plan->values[step->outputs[o]].t : NULL;

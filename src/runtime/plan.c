@@ -334,6 +334,30 @@ void pt2c_plan_free(pt2c_plan *plan) {
 /* ---------------------------------------------------------------------------------------- */
 /* Shapes and buffers                                                                       */
 
+/* The value an in-place op writes must own writable bytes: constants are views of the
+ * (read-only) file mapping, user inputs belong to the caller. Constants get one copy for the
+ * plan's lifetime, so mutations persist from run to run as in the module; user inputs get a
+ * buffer that exec.c refills from the caller's data before each run. */
+static pt2c_status make_writable(pt2c_plan *plan, int32_t slot, pt2c_error *err) {
+    pt2c_value *v = &plan->values[slot];
+    v->is_mutated = true;
+    size_t bytes = (size_t)v->t.numel * pt2c_dtype_size(v->t.dtype);
+    if (v->is_user_input) {
+        v->own_buffer = pt2c_arena_alloc(&plan->shape_arena, bytes ? bytes : 1, 64);
+        PT2C_CHECK(v->own_buffer, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s'", v->name);
+        return PT2C_OK;
+    }
+    if (v->is_constant && !v->owns_copy) {
+        void *copy = pt2c_arena_alloc(&plan->arena, bytes ? bytes : 1, 64);
+        PT2C_CHECK(copy, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s'", v->name);
+        if (bytes)
+            memcpy(copy, v->t.data, bytes);
+        v->t.data = copy;
+        v->owns_copy = true;
+    }
+    return PT2C_OK;
+}
+
 pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err) {
     pt2c_arena_deinit(&plan->shape_arena);
     pt2c_arena_init(&plan->shape_arena, plan->prog->allocator);
@@ -358,11 +382,20 @@ pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err) {
             if (slot < 0 || plan->values[slot].kind != PT2C_VALUE_TENSOR)
                 continue;
             pt2c_value *v = &plan->values[slot];
-            if ((step->op->flags & PT2C_OP_VIEW) && o == 0) {
+            if ((step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE)) && o == 0) {
                 /* Same bytes, new sizes: share the input's buffer. */
                 const pt2c_value *src = &plan->values[step->inputs[0]];
-                v->alias_of = src->alias_of >= 0 ? src->alias_of : step->inputs[0];
+                int32_t root = src->alias_of >= 0 ? src->alias_of : step->inputs[0];
+                v->alias_of = root;
                 v->t.data = src->t.data; /* re-pointed at execute for user inputs */
+                if (step->op->flags & PT2C_OP_INPLACE) {
+                    PT2C_CHECK(v->t.numel == src->t.numel && v->t.dtype == src->t.dtype, err,
+                               PT2C_ERR_SHAPE,
+                               "shape: node '%s' (%s) writes in place into '%s', but its result "
+                               "has a different dtype or size",
+                               step->node->name, step->node->target, src->name ? src->name : "?");
+                    PT2C_TRY(make_writable(plan, root, err));
+                }
                 continue;
             }
             uint64_t bytes;

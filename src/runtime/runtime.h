@@ -36,7 +36,13 @@ typedef struct pt2c_value {
     bool is_constant;   /* weights, constants, literals: data fixed at build time */
     bool is_user_input; /* data comes from the caller at each run */
     int32_t user_input; /* index among user inputs, or -1 */
-    int32_t alias_of;   /* VIEW outputs: the slot whose bytes this value shares, or -1 */
+    int32_t alias_of;   /* VIEW / INPLACE outputs: the slot whose bytes this value shares,
+                           or -1 */
+    bool is_mutated;    /* an INPLACE op writes this value's bytes */
+    bool owns_copy;     /* a mutated constant now lives in a writable copy (plan arena) */
+    const void *bound;  /* user inputs: the caller's data, never written (a mutated input is
+                           copied into own_buffer before each run) */
+    void *own_buffer;   /* mutated user inputs: bytes in the shape arena */
     uint64_t bytes;     /* planned buffer size */
 } pt2c_value;
 
