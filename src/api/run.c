@@ -143,6 +143,10 @@ pt2c_status pt2c_runner_run(pt2c_runner *r, pt2c_error *err) {
     for (int32_t m = 0; m < r->plan.n_mutations; m++) {
         pt2c_value *src = &r->plan.values[r->plan.mutations[2 * m]];
         pt2c_value *dst = &r->plan.values[r->plan.mutations[2 * m + 1]];
+        /* A USER_INPUT_MUTATION would write into the caller's tensor, which the runner
+         * only borrows: inputs are never written (pt2c.h). */
+        if (dst->is_user_input)
+            continue;
         if (src->kind == PT2C_VALUE_TENSOR && dst->kind == PT2C_VALUE_TENSOR &&
             src->t.numel == dst->t.numel && src->t.dtype == dst->t.dtype) {
             size_t bytes = (size_t)src->t.numel * pt2c_dtype_size(src->t.dtype);

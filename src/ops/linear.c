@@ -1,26 +1,42 @@
 /*
- * linear.c - matrix products.
+ * linear.c - the fully connected layer and addmm, on top of gemm.c.
  *
  *   linear(input[..., K], weight[N, K], bias[N]?)      -> [..., N]   x @ W^T + b
  *   addmm(self[M|1, N|1], mat1[M, K], mat2[K, N], *, beta=1, alpha=1)
  *                                                      -> [M, N]     beta*self + alpha*(m1 @ m2)
  *
- * float32 only for now. Dot products accumulate in double: the result is within rounding of
- * the exact value, which keeps the distance to PyTorch's BLAS (float accumulation in another
- * order) well inside the test tolerance. Work is split by output element.
+ * The weight is used in place as B^T (gemm's b_trans): no transposed copy. The bias of
+ * linear may also be a single element (it broadcasts). addmm with beta == 0 ignores self
+ * entirely (NaN in it does not propagate), as PyTorch. All operands share one dtype.
+ * Work is split into gemm blocks of the output; float32 accumulates in float in a fixed
+ * order (gemm.h), so results do not depend on the thread count.
  */
+#include "ops/gemm.h"
 #include "ops/op_decls.h"
+#include "ops/promote.h"
 
 #include <string.h>
 
 typedef struct linear_params {
-    int32_t bias; /* input index of the bias, -1 if none */
+    int32_t bias; /* input index of the bias (linear) or self (addmm), -1 if none */
+    pt2c_scalar beta_s, alpha_s;
+    /* Resolved per shape. */
     double beta, alpha;
+    int64_t M, N, K;
+    int64_t bias_rs, bias_cs; /* bias strides along M and N (0: broadcast) */
 } linear_params;
 
-static pt2c_status require_f32(pt2c_op_ctx *ctx, const pt2c_ktensor *t, const char *what) {
-    if (t->dtype != PT2C_DTYPE_F32)
-        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED, "shape: %s is %s; only float32 is supported",
+static pt2c_status same_dtype(pt2c_op_ctx *ctx, const pt2c_ktensor *t, const char *what,
+                              pt2c_dtype want) {
+    if (t->dtype != want)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: %s is %s, expected %s like the input",
+                            what, pt2c_dtype_name(t->dtype), pt2c_dtype_name(want));
+    return PT2C_OK;
+}
+
+static pt2c_status real_dtype(pt2c_op_ctx *ctx, const pt2c_ktensor *t, const char *what) {
+    if (!pt2c_dtype_is_float(t->dtype) && !pt2c_dtype_is_integral(t->dtype, false))
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED, "shape: %s is %s; expected a number dtype",
                             what, pt2c_dtype_name(t->dtype));
     return PT2C_OK;
 }
@@ -32,16 +48,16 @@ pt2c_status pt2c_parse_linear(pt2c_op_ctx *ctx, void **params) {
     PT2C_TRY(pt2c_op_input(ctx, "input", NULL));
     PT2C_TRY(pt2c_op_input(ctx, "weight", NULL));
     PT2C_TRY(pt2c_op_input_optional(ctx, "bias", &p->bias));
-    p->alpha = p->beta = 1.0;
+    p->alpha_s = p->beta_s = (pt2c_scalar){PT2C_DTYPE_I64, 1, 1.0, -1};
     *params = p;
     return PT2C_OK;
 }
 
 pt2c_status pt2c_shape_linear(pt2c_op_ctx *ctx, void *params) {
-    const linear_params *p = params;
+    linear_params *p = params;
     const pt2c_ktensor *x = pt2c_op_in(ctx, 0), *w = pt2c_op_in(ctx, 1);
-    PT2C_TRY(require_f32(ctx, x, "input"));
-    PT2C_TRY(require_f32(ctx, w, "weight"));
+    PT2C_TRY(real_dtype(ctx, x, "input"));
+    PT2C_TRY(same_dtype(ctx, w, "weight", x->dtype));
     if (x->rank < 1 || w->rank != 2)
         return pt2c_op_fail(
             ctx, PT2C_ERR_SHAPE,
@@ -51,41 +67,53 @@ pt2c_status pt2c_shape_linear(pt2c_op_ctx *ctx, void *params) {
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
                             "shape: input has %lld features, weight expects %lld",
                             (long long)x->sizes[x->rank - 1], (long long)w->sizes[1]);
+    p->K = w->sizes[1];
+    p->N = w->sizes[0];
+    p->M = p->K ? x->numel / p->K : 1;
+    for (int32_t d = 0; p->K == 0 && d < x->rank - 1; d++)
+        p->M *= x->sizes[d];
+    p->alpha = p->beta = 1.0;
+    p->bias_rs = 0;
+    p->bias_cs = 1;
     if (p->bias >= 0) {
         const pt2c_ktensor *b = pt2c_op_in(ctx, p->bias);
-        PT2C_TRY(require_f32(ctx, b, "bias"));
-        if (b->numel != w->sizes[0] && b->numel != 1)
+        PT2C_TRY(same_dtype(ctx, b, "bias", x->dtype));
+        if (b->numel != p->N && b->numel != 1)
             return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: bias has %lld elements, expected %lld",
-                                (long long)b->numel, (long long)w->sizes[0]);
+                                (long long)b->numel, (long long)p->N);
+        p->bias_cs = b->numel > 1 ? 1 : 0;
     }
     int64_t sizes[PT2C_MAX_RANK];
     memcpy(sizes, x->sizes, sizeof(int64_t) * (size_t)x->rank);
-    sizes[x->rank - 1] = w->sizes[0];
-    return pt2c_op_set_out(ctx, 0, PT2C_DTYPE_F32, x->rank, sizes);
+    sizes[x->rank - 1] = p->N;
+    return pt2c_op_set_out(ctx, 0, x->dtype, x->rank, sizes);
 }
 
 /* out[m, n] = sum_k x[m, k] * w[n, k] + b[n] */
 void pt2c_k_linear(const pt2c_kernel_args *args, int ith, int nth) {
     const linear_params *p = args->params;
-    const pt2c_ktensor *x = args->in[0], *w = args->in[1];
-    const float *b = p->bias >= 0 ? args->in[p->bias]->data : NULL;
-    int64_t bstride = p->bias >= 0 && args->in[p->bias]->numel > 1 ? 1 : 0;
     pt2c_ktensor *out = args->out[0];
-    int64_t K = w->sizes[1], N = w->sizes[0];
-    const float *xd = x->data, *wd = w->data;
-    float *od = out->data;
+    pt2c_gemm g = {
+        .dtype = out->dtype,
+        .M = p->M,
+        .N = p->N,
+        .K = p->K,
+        .a = args->in[0]->data,
+        .lda = p->K,
+        .b = args->in[1]->data,
+        .ldb = p->K,
+        .b_trans = true,
+        .c = out->data,
+        .ldc = p->N,
+        .alpha = 1.0,
+        .beta = 1.0,
+        .bias = p->bias >= 0 ? args->in[p->bias]->data : NULL,
+        .bias_rs = p->bias_rs,
+        .bias_cs = p->bias_cs,
+    };
     int64_t begin, end;
-    pt2c_split_range(out->numel, ith, nth, &begin, &end);
-    for (int64_t i = begin; i < end; i++) {
-        int64_t m = i / N, n = i % N;
-        const float *xr = xd + m * K, *wr = wd + n * K;
-        double acc = 0.0;
-        for (int64_t k = 0; k < K; k++)
-            acc += (double)xr[k] * (double)wr[k];
-        if (b)
-            acc += (double)b[n * bstride];
-        od[i] = (float)acc;
-    }
+    pt2c_split_range(pt2c_gemm_units(&g), ith, nth, &begin, &end);
+    pt2c_gemm_run(&g, begin, end);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -98,18 +126,19 @@ pt2c_status pt2c_parse_addmm(pt2c_op_ctx *ctx, void **params) {
     PT2C_TRY(pt2c_op_input(ctx, "self", &p->bias));
     PT2C_TRY(pt2c_op_input(ctx, "mat1", NULL));
     PT2C_TRY(pt2c_op_input(ctx, "mat2", NULL));
-    PT2C_TRY(pt2c_op_float(ctx, "beta", 1.0, &p->beta));
-    PT2C_TRY(pt2c_op_float(ctx, "alpha", 1.0, &p->alpha));
+    pt2c_scalar one = {PT2C_DTYPE_I64, 1, 1.0, -1};
+    PT2C_TRY(pt2c_op_scalar(ctx, "beta", &one, &p->beta_s));
+    PT2C_TRY(pt2c_op_scalar(ctx, "alpha", &one, &p->alpha_s));
     *params = p;
     return PT2C_OK;
 }
 
 pt2c_status pt2c_shape_addmm(pt2c_op_ctx *ctx, void *params) {
-    (void)params;
+    linear_params *p = params;
     const pt2c_ktensor *s = pt2c_op_in(ctx, 0), *a = pt2c_op_in(ctx, 1), *b = pt2c_op_in(ctx, 2);
-    PT2C_TRY(require_f32(ctx, s, "self"));
-    PT2C_TRY(require_f32(ctx, a, "mat1"));
-    PT2C_TRY(require_f32(ctx, b, "mat2"));
+    PT2C_TRY(real_dtype(ctx, a, "mat1"));
+    PT2C_TRY(same_dtype(ctx, b, "mat2", a->dtype));
+    PT2C_TRY(same_dtype(ctx, s, "self", a->dtype));
     if (a->rank != 2 || b->rank != 2 || a->sizes[1] != b->sizes[0])
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
                             "shape: mat1 and mat2 must be [M, K] and [K, N]; got rank %d and %d "
@@ -124,28 +153,40 @@ pt2c_status pt2c_shape_addmm(pt2c_op_ctx *ctx, void *params) {
         (s->rank == 2 && s->sizes[0] != 1 && s->sizes[0] != sizes[0]))
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: self does not broadcast to [%lld, %lld]",
                             (long long)sizes[0], (long long)sizes[1]);
-    return pt2c_op_set_out(ctx, 0, PT2C_DTYPE_F32, 2, sizes);
+    p->M = sizes[0];
+    p->N = sizes[1];
+    p->K = a->sizes[1];
+    int64_t s_cols = s->rank >= 1 ? s->sizes[s->rank - 1] : 1;
+    p->bias_cs = s_cols > 1 ? 1 : 0;
+    p->bias_rs = s->rank == 2 && s->sizes[0] > 1 ? s_cols : 0;
+    p->alpha = pt2c_op_scalar_f64(ctx, &p->alpha_s);
+    p->beta = pt2c_op_scalar_f64(ctx, &p->beta_s);
+    return pt2c_op_set_out(ctx, 0, a->dtype, 2, sizes);
 }
 
 /* out[m, n] = beta * self[m|0, n|0] + alpha * sum_k a[m, k] * b[k, n] */
 void pt2c_k_addmm(const pt2c_kernel_args *args, int ith, int nth) {
     const linear_params *p = args->params;
-    const pt2c_ktensor *s = args->in[0], *a = args->in[1], *b = args->in[2];
     pt2c_ktensor *out = args->out[0];
-    int64_t K = a->sizes[1], N = b->sizes[1];
-    int64_t s_rows = s->rank == 2 ? s->sizes[0] : 1;
-    int64_t s_cols = s->rank >= 1 ? s->sizes[s->rank - 1] : 1;
-    const float *sd = s->data, *ad = a->data, *bd = b->data;
-    float *od = out->data;
+    pt2c_gemm g = {
+        .dtype = out->dtype,
+        .M = p->M,
+        .N = p->N,
+        .K = p->K,
+        .a = args->in[1]->data,
+        .lda = p->K,
+        .b = args->in[2]->data,
+        .ldb = p->N,
+        .b_trans = false,
+        .c = out->data,
+        .ldc = p->N,
+        .alpha = p->alpha,
+        .beta = p->beta,
+        .bias = p->beta != 0.0 ? args->in[0]->data : NULL,
+        .bias_rs = p->bias_rs,
+        .bias_cs = p->bias_cs,
+    };
     int64_t begin, end;
-    pt2c_split_range(out->numel, ith, nth, &begin, &end);
-    for (int64_t i = begin; i < end; i++) {
-        int64_t m = i / N, n = i % N;
-        double acc = 0.0;
-        for (int64_t k = 0; k < K; k++)
-            acc += (double)ad[m * K + k] * (double)bd[k * N + n];
-        double self =
-            p->beta == 0.0 ? 0.0 : (double)sd[(s_rows > 1 ? m : 0) * s_cols + (s_cols > 1 ? n : 0)];
-        od[i] = (float)(p->beta * self + p->alpha * acc);
-    }
+    pt2c_split_range(pt2c_gemm_units(&g), ith, nth, &begin, &end);
+    pt2c_gemm_run(&g, begin, end);
 }

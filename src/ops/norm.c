@@ -7,6 +7,11 @@
  *              momentum, eps) -> (out, save_mean[0], save_invstd[0])
  *   out = x * a[c] + b'[c],  a = w / sqrt(var + eps),  b' = b - mean * a
  *   (PyTorch's CPU kernel folds the same way; computing it so matches to about an ulp).
+ *
+ * Further down, each with its formulas: layer_norm / native_layer_norm / rms_norm (rows of
+ * the trailing dims), group_norm / native_group_norm, _native_batch_norm_legit.no_stats
+ * (batch statistics) and instance_norm. All float32; statistics in double, two passes; work
+ * is split by normalized row / group / channel, never inside a reduction.
  */
 #include "ops/op_decls.h"
 
@@ -95,4 +100,430 @@ void pt2c_k_batch_norm(const pt2c_kernel_args *args, int ith, int nth) {
         float shift = (b ? b[c] : 0.0f) - mean[c] * a;
         od[i] = xd[i] * a + shift;
     }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Layer norm, RMS norm                                                                     */
+/*
+ *   layer_norm(input[..., *S], normalized_shape = S, weight[S]?, bias[S]?, eps=1e-5) -> out
+ *   native_layer_norm(same, eps) -> (out, mean[..., 1 x D], rstd[..., 1 x D])
+ *   rms_norm(input, normalized_shape, weight?, eps? = FLT_EPSILON) -> out
+ * Each row of M = prod(S) elements: mean = sum x / M, var = sum (x - mean)^2 / M (biased),
+ * rstd = 1 / sqrt(var + eps), out = (x - mean) * rstd * w + b. rms_norm: out = x *
+ * (1 / sqrt(sum x^2 / M + eps)) * w. Statistics and the affine step are computed in double
+ * (two passes), so the result is within an ulp or two of PyTorch's float Welford kernel.
+ */
+
+typedef enum row_norm_kind { ROW_LAYER, ROW_RMS } row_norm_kind;
+
+typedef struct ln_params {
+    row_norm_kind kind;
+    pt2c_iarg_list shape; /* normalized_shape */
+    int32_t weight, bias; /* input indices, -1 when None */
+    double eps;
+} ln_params;
+
+static pt2c_status parse_row_norm(pt2c_op_ctx *ctx, void **params, row_norm_kind kind,
+                                  bool native) {
+    ln_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    p->kind = kind;
+    p->bias = -1;
+    PT2C_TRY(pt2c_op_input(ctx, "input", NULL));
+    PT2C_TRY(pt2c_op_ints(ctx, "normalized_shape", NULL, 0, 0, &p->shape));
+    if (!p->shape.present)
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'normalized_shape': missing");
+    PT2C_TRY(pt2c_op_input_optional(ctx, "weight", &p->weight));
+    if (kind == ROW_LAYER) {
+        PT2C_TRY(pt2c_op_input_optional(ctx, "bias", &p->bias));
+        /* native_layer_norm has no default for eps; layer_norm's is 1e-5. */
+        if (native && !pt2c_op_arg(ctx, "eps"))
+            return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'eps': missing");
+        PT2C_TRY(pt2c_op_float(ctx, "eps", 1e-5, &p->eps));
+    } else {
+        bool has_eps;
+        PT2C_TRY(pt2c_op_optional_float(ctx, "eps", &has_eps, &p->eps));
+        if (!has_eps)
+            p->eps = 1.1920928955078125e-07; /* torch.finfo(torch.float32).eps */
+    }
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_layer_norm(pt2c_op_ctx *ctx, void **params) {
+    return parse_row_norm(ctx, params, ROW_LAYER, false);
+}
+
+pt2c_status pt2c_parse_native_layer_norm(pt2c_op_ctx *ctx, void **params) {
+    return parse_row_norm(ctx, params, ROW_LAYER, true);
+}
+
+pt2c_status pt2c_parse_rms_norm(pt2c_op_ctx *ctx, void **params) {
+    return parse_row_norm(ctx, params, ROW_RMS, false);
+}
+
+pt2c_status pt2c_shape_layer_norm(pt2c_op_ctx *ctx, void *params) {
+    const ln_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    if (x->dtype != PT2C_DTYPE_F32)
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED,
+                            "shape: input is %s; only float32 is supported",
+                            pt2c_dtype_name(x->dtype));
+    int32_t D = p->shape.n;
+    if (D < 1 || D > x->rank)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: normalized_shape has %d entries for an input of rank %d",
+                            (int)D, (int)x->rank);
+    int64_t M = 1;
+    for (int32_t i = 0; i < D; i++) {
+        int64_t want = pt2c_op_iarg(ctx, &p->shape.items[i]);
+        int64_t have = x->sizes[x->rank - D + i];
+        if (want != have)
+            return pt2c_op_fail(
+                ctx, PT2C_ERR_SHAPE,
+                "shape: normalized_shape[%d] is %lld but input dim %d has size %lld", (int)i,
+                (long long)want, (int)(x->rank - D + i), (long long)have);
+        M *= have;
+    }
+    int32_t idx[2] = {p->weight, p->bias};
+    for (int32_t k = 0; k < 2; k++) {
+        if (idx[k] < 0)
+            continue;
+        const pt2c_ktensor *t = pt2c_op_in(ctx, idx[k]);
+        if (t->dtype != PT2C_DTYPE_F32 || t->numel != M)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: %s is %s with %lld elements, expected "
+                                "float32 with %lld (normalized_shape)",
+                                k == 0 ? "weight" : "bias", pt2c_dtype_name(t->dtype),
+                                (long long)t->numel, (long long)M);
+    }
+    PT2C_TRY(pt2c_op_set_out(ctx, 0, x->dtype, x->rank, x->sizes));
+    if (pt2c_op_n_out(ctx) > 1) {
+        /* mean and rstd keep the leading dims and have size 1 in the normalized ones. */
+        int64_t sizes[PT2C_MAX_RANK];
+        for (int32_t d = 0; d < x->rank; d++)
+            sizes[d] = d < x->rank - D ? x->sizes[d] : 1;
+        for (int32_t o = 1; o < pt2c_op_n_out(ctx) && o < 3; o++)
+            PT2C_TRY(pt2c_op_set_out(ctx, o, x->dtype, x->rank, sizes));
+    }
+    return PT2C_OK;
+}
+
+void pt2c_k_layer_norm(const pt2c_kernel_args *args, int ith, int nth) {
+    const ln_params *p = args->params;
+    const pt2c_ktensor *x = args->in[0];
+    pt2c_ktensor *out = args->out[0];
+    const float *w = p->weight >= 0 ? args->in[p->weight]->data : NULL;
+    const float *b = p->bias >= 0 ? args->in[p->bias]->data : NULL;
+    float *mean_out = args->n_out > 1 && args->out[1] ? args->out[1]->data : NULL;
+    float *rstd_out = args->n_out > 2 && args->out[2] ? args->out[2]->data : NULL;
+    int64_t M = 1;
+    for (int32_t i = 0; i < p->shape.n; i++)
+        M *= x->sizes[x->rank - 1 - i];
+    int64_t rows = M ? x->numel / M : 0;
+    int64_t begin, end;
+    pt2c_split_range(rows, ith, nth, &begin, &end);
+    for (int64_t r = begin; r < end; r++) {
+        const float *xr = (const float *)x->data + r * M;
+        float *yr = (float *)out->data + r * M;
+        double mean = 0.0, ss = 0.0;
+        if (p->kind == ROW_LAYER) {
+            for (int64_t i = 0; i < M; i++)
+                mean += (double)xr[i];
+            mean /= (double)M;
+            for (int64_t i = 0; i < M; i++) {
+                double d = (double)xr[i] - mean;
+                ss += d * d;
+            }
+        } else {
+            for (int64_t i = 0; i < M; i++)
+                ss += (double)xr[i] * (double)xr[i];
+        }
+        double rstd = 1.0 / sqrt(ss / (double)M + p->eps);
+        for (int64_t i = 0; i < M; i++) {
+            double y = ((double)xr[i] - mean) * rstd;
+            if (w)
+                y *= (double)w[i];
+            if (b)
+                y += (double)b[i];
+            yr[i] = (float)y;
+        }
+        if (mean_out)
+            mean_out[r] = (float)mean;
+        if (rstd_out)
+            rstd_out[r] = (float)rstd;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Group norm                                                                               */
+/*
+ *   group_norm(input[N, C, *], num_groups, weight[C]?, bias[C]?, eps=1e-5) -> out
+ *   native_group_norm(input, weight?, bias?, N, C, HxW, group, eps)
+ *       -> (out, mean[N, group], rstd[N, group])
+ * Channels split into `group` consecutive blocks of C/group; statistics over the block's
+ * (C/group) * HxW elements (biased variance); then out = (x - mean) * rstd * w[c] + b[c].
+ */
+
+typedef struct gn_params {
+    int64_t groups;
+    int32_t weight, bias;
+    double eps;
+} gn_params;
+
+static pt2c_status parse_gn(pt2c_op_ctx *ctx, void **params, bool native) {
+    gn_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "input", NULL));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "weight", &p->weight));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "bias", &p->bias));
+    pt2c_iarg g;
+    const char *gname = native ? "group" : "num_groups";
+    if (!pt2c_op_arg(ctx, gname))
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument '%s': missing", gname);
+    PT2C_TRY(pt2c_op_int(ctx, gname, 1, &g));
+    if (g.slot >= 0)
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED, "argument '%s': symbolic groups", gname);
+    p->groups = g.value;
+    /* N, C, HxW of native_group_norm restate the input's shape; the shape function checks
+     * the input instead of trusting them. */
+    if (native && !pt2c_op_arg(ctx, "eps"))
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'eps': missing");
+    PT2C_TRY(pt2c_op_float(ctx, "eps", 1e-5, &p->eps));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_group_norm(pt2c_op_ctx *ctx, void **params) {
+    return parse_gn(ctx, params, false);
+}
+
+pt2c_status pt2c_parse_native_group_norm(pt2c_op_ctx *ctx, void **params) {
+    return parse_gn(ctx, params, true);
+}
+
+pt2c_status pt2c_shape_group_norm(pt2c_op_ctx *ctx, void *params) {
+    const gn_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    if (x->dtype != PT2C_DTYPE_F32 || x->rank < 2)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: input must be float32 with at least 2 dims (got %s, rank %d)",
+                            pt2c_dtype_name(x->dtype), (int)x->rank);
+    int64_t C = x->sizes[1];
+    if (p->groups < 1 || C % p->groups != 0)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: %lld channels cannot be split into %lld groups", (long long)C,
+                            (long long)p->groups);
+    int32_t idx[2] = {p->weight, p->bias};
+    for (int32_t k = 0; k < 2; k++) {
+        if (idx[k] < 0)
+            continue;
+        const pt2c_ktensor *t = pt2c_op_in(ctx, idx[k]);
+        if (t->dtype != PT2C_DTYPE_F32 || t->numel != C)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: %s has %lld elements, expected %lld (channels)",
+                                k == 0 ? "weight" : "bias", (long long)t->numel, (long long)C);
+    }
+    PT2C_TRY(pt2c_op_set_out(ctx, 0, x->dtype, x->rank, x->sizes));
+    int64_t stat[2] = {x->sizes[0], p->groups};
+    for (int32_t o = 1; o < pt2c_op_n_out(ctx) && o < 3; o++)
+        PT2C_TRY(pt2c_op_set_out(ctx, o, x->dtype, 2, stat));
+    return PT2C_OK;
+}
+
+void pt2c_k_group_norm(const pt2c_kernel_args *args, int ith, int nth) {
+    const gn_params *p = args->params;
+    const pt2c_ktensor *x = args->in[0];
+    pt2c_ktensor *out = args->out[0];
+    const float *w = p->weight >= 0 ? args->in[p->weight]->data : NULL;
+    const float *b = p->bias >= 0 ? args->in[p->bias]->data : NULL;
+    float *mean_out = args->n_out > 1 && args->out[1] ? args->out[1]->data : NULL;
+    float *rstd_out = args->n_out > 2 && args->out[2] ? args->out[2]->data : NULL;
+    int64_t N = x->sizes[0], C = x->sizes[1], HW = 1;
+    for (int32_t d = 2; d < x->rank; d++)
+        HW *= x->sizes[d];
+    int64_t Cg = C / p->groups, M = Cg * HW;
+    int64_t begin, end;
+    pt2c_split_range(N * p->groups, ith, nth, &begin, &end);
+    for (int64_t r = begin; r < end; r++) {
+        const float *xr = (const float *)x->data + r * M;
+        float *yr = (float *)out->data + r * M;
+        double mean = 0.0, ss = 0.0;
+        for (int64_t i = 0; i < M; i++)
+            mean += (double)xr[i];
+        mean = M ? mean / (double)M : 0.0;
+        for (int64_t i = 0; i < M; i++) {
+            double d = (double)xr[i] - mean;
+            ss += d * d;
+        }
+        double rstd = 1.0 / sqrt((M ? ss / (double)M : 0.0) + p->eps);
+        int64_t c0 = (r % p->groups) * Cg;
+        for (int64_t c = 0; c < Cg; c++) {
+            double a = rstd * (w ? (double)w[c0 + c] : 1.0);
+            double shift = b ? (double)b[c0 + c] : 0.0;
+            for (int64_t i = 0; i < HW; i++)
+                yr[c * HW + i] = (float)(((double)xr[c * HW + i] - mean) * a + shift);
+        }
+        if (mean_out)
+            mean_out[r] = (float)mean;
+        if (rstd_out)
+            rstd_out[r] = (float)rstd;
+    }
+    (void)N;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Batch statistics, instance norm                                                          */
+/*
+ *   _native_batch_norm_legit.no_stats(input[N, C, *], weight?, bias?, training=True,
+ *       momentum, eps) -> (out, save_mean[C], save_invstd[C])
+ *   statistics of each channel over N and the trailing dims (biased variance):
+ *   out = (x - mean[c]) * invstd[c] * w[c] + b[c]. This is how the core dialect spells
+ *   InstanceNorm (the input viewed as [1, N*C, *]); it draws no random numbers.
+ *   instance_norm(input, weight?, bias?, running_mean?, running_var?, use_input_stats,
+ *       momentum, eps, cudnn_enabled) -> out
+ *   use_input_stats: statistics per (n, c) over the trailing dims (group norm with one
+ *   channel per group); otherwise the running statistics, as batch norm in eval mode.
+ */
+
+typedef struct bn_stats_params {
+    int32_t weight, bias;
+    double eps;
+} bn_stats_params;
+
+pt2c_status pt2c_parse_batch_norm_no_stats(pt2c_op_ctx *ctx, void **params) {
+    bn_stats_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "input", NULL));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "weight", &p->weight));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "bias", &p->bias));
+    bool training;
+    if (!pt2c_op_arg(ctx, "training") || !pt2c_op_arg(ctx, "eps"))
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "arguments 'training' and 'eps' are required");
+    PT2C_TRY(pt2c_op_bool(ctx, "training", true, &training));
+    if (!training)
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT,
+                            "argument 'training': False without running statistics (PyTorch "
+                            "rejects this)");
+    PT2C_TRY(pt2c_op_float(ctx, "eps", 1e-5, &p->eps));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_shape_batch_norm_no_stats(pt2c_op_ctx *ctx, void *params) {
+    const bn_stats_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    if (x->rank < 2 || x->dtype != PT2C_DTYPE_F32)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: input must be float32 with at least 2 dims (got %s, rank %d)",
+                            pt2c_dtype_name(x->dtype), (int)x->rank);
+    int32_t idx[2] = {p->weight, p->bias};
+    for (int32_t k = 0; k < 2; k++) {
+        if (idx[k] < 0)
+            continue;
+        const pt2c_ktensor *t = pt2c_op_in(ctx, idx[k]);
+        if (t->dtype != PT2C_DTYPE_F32 || t->numel != x->sizes[1])
+            return pt2c_op_fail(
+                ctx, PT2C_ERR_SHAPE, "shape: %s has %lld elements, expected %lld (channels)",
+                k == 0 ? "weight" : "bias", (long long)t->numel, (long long)x->sizes[1]);
+    }
+    PT2C_TRY(pt2c_op_set_out(ctx, 0, x->dtype, x->rank, x->sizes));
+    for (int32_t o = 1; o < pt2c_op_n_out(ctx) && o < 3; o++)
+        PT2C_TRY(pt2c_op_set_out(ctx, o, x->dtype, 1, &x->sizes[1]));
+    return PT2C_OK;
+}
+
+void pt2c_k_batch_norm_no_stats(const pt2c_kernel_args *args, int ith, int nth) {
+    const bn_stats_params *p = args->params;
+    const pt2c_ktensor *x = args->in[0];
+    const float *w = p->weight >= 0 ? args->in[p->weight]->data : NULL;
+    const float *b = p->bias >= 0 ? args->in[p->bias]->data : NULL;
+    float *mean_out = args->n_out > 1 && args->out[1] ? args->out[1]->data : NULL;
+    float *rstd_out = args->n_out > 2 && args->out[2] ? args->out[2]->data : NULL;
+    int64_t N = x->sizes[0], C = x->sizes[1], HW = 1;
+    for (int32_t d = 2; d < x->rank; d++)
+        HW *= x->sizes[d];
+    const float *xd = x->data;
+    float *yd = args->out[0]->data;
+    int64_t M = N * HW;
+    int64_t begin, end;
+    pt2c_split_range(C, ith, nth, &begin, &end);
+    for (int64_t c = begin; c < end; c++) {
+        double mean = 0.0, ss = 0.0;
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t i = 0; i < HW; i++)
+                mean += (double)xd[(n * C + c) * HW + i];
+        mean = M ? mean / (double)M : 0.0;
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t i = 0; i < HW; i++) {
+                double d = (double)xd[(n * C + c) * HW + i] - mean;
+                ss += d * d;
+            }
+        double rstd = 1.0 / sqrt((M ? ss / (double)M : 0.0) + p->eps);
+        double a = rstd * (w ? (double)w[c] : 1.0), shift = b ? (double)b[c] : 0.0;
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t i = 0; i < HW; i++) {
+                int64_t at = (n * C + c) * HW + i;
+                yd[at] = (float)(((double)xd[at] - mean) * a + shift);
+            }
+        if (mean_out)
+            mean_out[c] = (float)mean;
+        if (rstd_out)
+            rstd_out[c] = (float)rstd;
+    }
+}
+
+typedef struct instance_params {
+    bool input_stats; /* use_input_stats: per-instance statistics (gn), else running (bn) */
+    gn_params gn;
+    bn_params bn;
+} instance_params;
+
+pt2c_status pt2c_parse_instance_norm(pt2c_op_ctx *ctx, void **params) {
+    instance_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "input", NULL));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "weight", &p->gn.weight));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "bias", &p->gn.bias));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "running_mean", &p->bn.mean));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "running_var", &p->bn.var));
+    if (!pt2c_op_arg(ctx, "use_input_stats") || !pt2c_op_arg(ctx, "eps"))
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT,
+                            "arguments 'use_input_stats' and 'eps' are required");
+    PT2C_TRY(pt2c_op_bool(ctx, "use_input_stats", true, &p->input_stats));
+    PT2C_TRY(pt2c_op_float(ctx, "eps", 1e-5, &p->gn.eps));
+    p->bn.weight = p->gn.weight;
+    p->bn.bias = p->gn.bias;
+    p->bn.eps = p->gn.eps;
+    if (!p->input_stats && (p->bn.mean < 0 || p->bn.var < 0))
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT,
+                            "argument 'use_input_stats': False needs running_mean and "
+                            "running_var");
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_shape_instance_norm(pt2c_op_ctx *ctx, void *params) {
+    instance_params *p = params;
+    if (!p->input_stats)
+        return pt2c_shape_batch_norm(ctx, &p->bn);
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    p->gn.groups = x->rank >= 2 ? x->sizes[1] : 1; /* one channel per group */
+    if (p->gn.groups < 1)
+        p->gn.groups = 1;
+    return pt2c_shape_group_norm(ctx, &p->gn);
+}
+
+void pt2c_k_instance_norm(const pt2c_kernel_args *args, int ith, int nth) {
+    const instance_params *p = args->params;
+    pt2c_kernel_args a = *args;
+    a.params = p->input_stats ? (const void *)&p->gn : (const void *)&p->bn;
+    if (p->input_stats)
+        pt2c_k_group_norm(&a, ith, nth);
+    else
+        pt2c_k_batch_norm(&a, ith, nth);
 }

@@ -96,6 +96,15 @@ pt2c_status pt2c_op_input(pt2c_op_ctx *ctx, const char *name, int32_t *index);
 pt2c_status pt2c_op_input_optional(pt2c_op_ctx *ctx, const char *name, int32_t *index);
 /* Declare every tensor of a Tensor[] argument; first index and count out. */
 pt2c_status pt2c_op_input_list(pt2c_op_ctx *ctx, const char *name, int32_t *first, int32_t *count);
+/* Declare the tensors of a Tensor?[] argument (index.Tensor's indices): index[k] receives
+ * item k's position among the op's inputs, or -1 for None; *count the number of items (at
+ * most cap). */
+pt2c_status pt2c_op_input_optional_list(pt2c_op_ctx *ctx, const char *name, int32_t *index,
+                                        int32_t cap, int32_t *count);
+/* Fail unless the node's `self` may be written in place: pt2c computes views as copies, so a
+ * write into a view would not reach its base (runtime/inplace_check.c). plan.c runs it for
+ * every PT2C_OP_INPLACE op; ops that write self without that flag (copy_, fill_) call it. */
+pt2c_status pt2c_op_check_inplace_self(pt2c_op_ctx *ctx);
 
 pt2c_status pt2c_op_int(pt2c_op_ctx *ctx, const char *name, int64_t dflt, pt2c_iarg *out);
 /* int[] / SymInt[]: a bare int is broadcast to expand_to entries when expand_to > 0.

@@ -7,6 +7,11 @@
  *   flatten(self, start_dim=0, end_dim=-1)
  *   permute(self, dims)         out.sizes[i] = self.sizes[dims[i]]
  *   t(self)                     permute([1, 0]) for rank 2, identity for rank < 2
+ *   transpose.int(self, dim0, dim1), swapaxes(self, axis0, axis1)
+ *                               permute exchanging the two dims
+ *   movedim.int(self, source, destination)
+ *                               permute taking dim source to position destination, the
+ *                               other dims keeping their order
  */
 #include "ops/op_decls.h"
 
@@ -117,9 +122,13 @@ pt2c_status pt2c_shape_flatten(pt2c_op_ctx *ctx, void *params) {
 /* ---------------------------------------------------------------------------------------- */
 /* permute / t                                                                              */
 
+enum { PERMUTE_DIMS, PERMUTE_T, PERMUTE_SWAP, PERMUTE_MOVEDIM };
+
 typedef struct permute_params {
     pt2c_iarg_list dims;
     bool is_t;
+    int mode;                    /* PERMUTE_*; is_t mirrors PERMUTE_T */
+    pt2c_iarg a, b;              /* SWAP: the two dims; MOVEDIM: source, destination */
     int32_t perm[PT2C_MAX_RANK]; /* resolved at shape time */
 } permute_params;
 
@@ -140,9 +149,38 @@ pt2c_status pt2c_parse_t(pt2c_op_ctx *ctx, void **params) {
     if (!p)
         return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
     p->is_t = true;
+    p->mode = PERMUTE_T;
     PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
     *params = p;
     return PT2C_OK;
+}
+
+static pt2c_status parse_two_dims(pt2c_op_ctx *ctx, void **params, int mode, const char *na,
+                                  const char *nb) {
+    permute_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    p->mode = mode;
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    if (!pt2c_op_arg(ctx, na) || !pt2c_op_arg(ctx, nb))
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument '%s': missing",
+                            pt2c_op_arg(ctx, na) ? nb : na);
+    PT2C_TRY(pt2c_op_int(ctx, na, 0, &p->a));
+    PT2C_TRY(pt2c_op_int(ctx, nb, 0, &p->b));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_transpose(pt2c_op_ctx *ctx, void **params) {
+    return parse_two_dims(ctx, params, PERMUTE_SWAP, "dim0", "dim1");
+}
+
+pt2c_status pt2c_parse_swapaxes(pt2c_op_ctx *ctx, void **params) {
+    return parse_two_dims(ctx, params, PERMUTE_SWAP, "axis0", "axis1");
+}
+
+pt2c_status pt2c_parse_movedim(pt2c_op_ctx *ctx, void **params) {
+    return parse_two_dims(ctx, params, PERMUTE_MOVEDIM, "source", "destination");
 }
 
 pt2c_status pt2c_shape_permute(pt2c_op_ctx *ctx, void *params) {
@@ -155,6 +193,30 @@ pt2c_status pt2c_shape_permute(pt2c_op_ctx *ctx, void *params) {
                                 (int)x->rank);
         for (int32_t d = 0; d < x->rank; d++)
             p->perm[d] = x->rank - 1 - d;
+    } else if (p->mode == PERMUTE_SWAP || p->mode == PERMUTE_MOVEDIM) {
+        /* A 0-dim tensor accepts dims 0 / -1 and stays as it is. */
+        int32_t a = 0, b = 0;
+        PT2C_TRY(pt2c_op_wrap_dim(ctx, p->mode == PERMUTE_SWAP ? "dim0" : "source",
+                                  pt2c_op_iarg(ctx, &p->a), x->rank, &a));
+        PT2C_TRY(pt2c_op_wrap_dim(ctx, p->mode == PERMUTE_SWAP ? "dim1" : "destination",
+                                  pt2c_op_iarg(ctx, &p->b), x->rank, &b));
+        for (int32_t d = 0; d < x->rank; d++)
+            p->perm[d] = d;
+        if (x->rank > 0 && p->mode == PERMUTE_SWAP) {
+            p->perm[a] = b;
+            p->perm[b] = a;
+        } else if (x->rank > 0) {
+            /* The other dims in order, with source inserted at destination. */
+            int32_t r = 0;
+            for (int32_t d = 0; d < x->rank; d++) {
+                if (r == b)
+                    p->perm[r++] = a;
+                if (d != a)
+                    p->perm[r++] = d;
+            }
+            if (r == b)
+                p->perm[r++] = a;
+        }
     } else {
         if (p->dims.n != x->rank)
             return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,

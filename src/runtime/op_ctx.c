@@ -507,3 +507,50 @@ pt2c_status pt2c_op_broadcast(pt2c_op_ctx *ctx, const pt2c_ktensor *a, const pt2
     *rank = r;
     return PT2C_OK;
 }
+
+/* Tensor?[] (index.Tensor's indices): like pt2c_op_input_list, with None entries. */
+pt2c_status pt2c_op_input_optional_list(pt2c_op_ctx *ctx, const char *name, int32_t *index,
+                                        int32_t cap, int32_t *count) {
+    const pt2c_arg *a = pt2c_op_arg(ctx, name);
+    if (!a || (a->kind != PT2C_ARG_OPTIONAL_TENSORS && a->kind != PT2C_ARG_TENSORS))
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT,
+                            "argument '%s': expected a list of optional tensors, found %s", name,
+                            a ? pt2c_arg_kind_key(a->kind) : "nothing");
+    if (a->n_items > cap)
+        return pt2c_op_fail(ctx, PT2C_ERR_LIMIT, "argument '%s': %lld entries (max %d)", name,
+                            (long long)a->n_items, (int)cap);
+    *count = (int32_t)a->n_items;
+    for (int64_t k = 0; k < a->n_items; k++) {
+        const pt2c_arg *it = &a->items[k];
+        index[k] = -1;
+        if (it->kind == PT2C_ARG_NONE || !it->name)
+            continue;
+        if (it->kind != PT2C_ARG_TENSOR && it->kind != PT2C_ARG_OPTIONAL_TENSOR)
+            return pt2c_op_fail(ctx, PT2C_ERR_FORMAT,
+                                "argument '%s': entry %lld is a %s, expected a tensor or None",
+                                name, (long long)k, pt2c_arg_kind_key(it->kind));
+        int64_t slot;
+        if (!pt2c_strmap_get(&ctx->plan->slot_by_name, it->name, &slot))
+            return pt2c_op_fail(ctx, PT2C_ERR_FORMAT,
+                                "argument '%s': value '%s' is not defined before use", name,
+                                it->name);
+        const pt2c_value *v = &ctx->plan->values[slot];
+        if (v->kind != PT2C_VALUE_TENSOR && v->kind != PT2C_VALUE_UNSET)
+            return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument '%s': '%s' is not a tensor", name,
+                                it->name);
+        /* Append to the declared inputs, growing the array as op_ctx.c does. */
+        if (ctx->n_inputs == ctx->cap_inputs) {
+            int32_t cap_new = ctx->cap_inputs ? ctx->cap_inputs * 2 : 8;
+            int32_t *grown = PT2C_ARENA_ARRAY(&ctx->plan->arena, int32_t, cap_new);
+            if (!grown)
+                return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+            if (ctx->n_inputs)
+                memcpy(grown, ctx->inputs, sizeof *grown * (size_t)ctx->n_inputs);
+            ctx->inputs = grown;
+            ctx->cap_inputs = cap_new;
+        }
+        index[k] = ctx->n_inputs;
+        ctx->inputs[ctx->n_inputs++] = (int32_t)slot;
+    }
+    return PT2C_OK;
+}

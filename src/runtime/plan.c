@@ -238,6 +238,8 @@ static pt2c_status bind_node(pt2c_plan *plan, const pt2c_node *node, int64_t ind
     step->node_index = index;
     pt2c_op_ctx ctx = {.plan = plan, .step = step, .err = err};
     pt2c_status st = op->parse(&ctx, &step->params);
+    if (st == PT2C_OK && (op->flags & PT2C_OP_INPLACE))
+        st = pt2c_op_check_inplace_self(&ctx);
     if (st != PT2C_OK) {
         pt2c_error_set_node(err, index, node->name, node->target);
         return st;

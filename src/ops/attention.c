@@ -1,0 +1,295 @@
+/*
+ * attention.c - scaled dot-product attention (docs: aten-ops.md 4.13).
+ *
+ *   scaled_dot_product_attention(query[..., L, E], key[..., S, E], value[..., S, Ev],
+ *       attn_mask[..., L, S]?, dropout_p=0, is_causal=False, *, scale=None,
+ *       enable_gqa=False) -> out[..., L, Ev]
+ *   _scaled_dot_product_flash_attention_for_cpu(query, key, value, dropout_p=0,
+ *       is_causal=False, *, attn_mask?, scale?) -> (out, logsumexp[B, H, L])
+ *
+ *   s[l, j] = scale * sum_e q[l, e] k[j, e] + mask[l, j],  scale = 1/sqrt(E) by default
+ *   a bool mask adds 0 where True (attend) and -inf where False; is_causal masks j > l
+ *   (aligned at the top left, also when L != S); p = softmax_j(s); out[l] = sum_j p[j] v[j].
+ *   A row with every score -inf gives zeros (PyTorch's _safe_softmax), and logsumexp 0 (as
+ *   the CPU flash kernel reports it).
+ *   Leading (batch) dims of q, k, v and the mask broadcast; with enable_gqa the key/value
+ *   head dim (-3) is repeated Hq/Hkv times (repeat_interleave).
+ *
+ * float32, one output row per work unit (the row's reductions never split across
+ * threads): scores are 8-lane float dot products summed in a fixed lane order, softmax
+ * subtracts the row maximum and sums in double, the weighted sum of values accumulates in
+ * float in key order and is divided by the sum at the end.
+ * Scratch: S floats per thread, for up to PT2C_ATTN_MAX_THREADS threads (the executor's
+ * limit): the scratch size is fixed at shape time, before a run's thread count is known.
+ */
+#include "ops/op_decls.h"
+#include "ops/simd.h"
+
+#include <math.h>
+
+enum { PT2C_ATTN_MAX_THREADS = 64, ATTN_MAX_BATCH = PT2C_MAX_RANK - 2 };
+
+typedef struct attn_params {
+    int32_t mask; /* input index or -1 */
+    bool is_causal, has_scale, enable_gqa;
+    double scale;
+    /* Resolved per shape. */
+    int32_t n_batch;                                    /* batch dims of the output */
+    int64_t batch[ATTN_MAX_BATCH];                      /* their sizes */
+    int64_t q_st[ATTN_MAX_BATCH], k_st[ATTN_MAX_BATCH]; /* per batch dim, in matrices */
+    int64_t v_st[ATTN_MAX_BATCH], m_st[ATTN_MAX_BATCH]; /* (0 where broadcast) */
+    int64_t gqa_div;                                    /* head index divisor for k, v */
+    int64_t L, S, E, Ev;
+    int64_t m_l, m_s; /* mask strides along L and S (0 when broadcast) */
+    double sc;        /* the scale in use */
+} attn_params;
+
+static pt2c_status parse_attn(pt2c_op_ctx *ctx, void **params, bool flash) {
+    attn_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "query", NULL));
+    PT2C_TRY(pt2c_op_input(ctx, "key", NULL));
+    PT2C_TRY(pt2c_op_input(ctx, "value", NULL));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "attn_mask", &p->mask));
+    double dropout;
+    PT2C_TRY(pt2c_op_float(ctx, "dropout_p", 0.0, &dropout));
+    if (dropout != 0.0)
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED,
+                            "argument 'dropout_p': %g; attention dropout is random and not "
+                            "supported (export in eval mode)",
+                            dropout);
+    PT2C_TRY(pt2c_op_bool(ctx, "is_causal", false, &p->is_causal));
+    PT2C_TRY(pt2c_op_optional_float(ctx, "scale", &p->has_scale, &p->scale));
+    if (!flash)
+        PT2C_TRY(pt2c_op_bool(ctx, "enable_gqa", false, &p->enable_gqa));
+    if (p->is_causal && p->mask >= 0)
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT,
+                            "arguments 'attn_mask' and 'is_causal': both given (PyTorch rejects "
+                            "this)");
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_sdpa(pt2c_op_ctx *ctx, void **params) {
+    return parse_attn(ctx, params, false);
+}
+
+pt2c_status pt2c_parse_sdpa_flash_cpu(pt2c_op_ctx *ctx, void **params) {
+    return parse_attn(ctx, params, true);
+}
+
+/* Size of batch dim d (of n, aligned to the right) of t, or 1 when t has fewer dims. */
+static int64_t bsize(const pt2c_ktensor *t, int32_t n, int32_t d) {
+    int32_t k = d - (n - (t->rank - 2));
+    return k >= 0 ? t->sizes[k] : 1;
+}
+
+/* Strides (in matrices) of t's batch dims aligned to the output's n batch dims. */
+static void bstrides(const pt2c_ktensor *t, int32_t n, const int64_t *out_batch, int64_t *st) {
+    int64_t acc = 1;
+    for (int32_t d = n - 1; d >= 0; d--) {
+        int64_t s = bsize(t, n, d);
+        st[d] = s == 1 && out_batch[d] != 1 ? 0 : acc;
+        acc *= s;
+    }
+}
+
+pt2c_status pt2c_shape_sdpa(pt2c_op_ctx *ctx, void *params) {
+    attn_params *p = params;
+    const pt2c_ktensor *q = pt2c_op_in(ctx, 0), *k = pt2c_op_in(ctx, 1), *v = pt2c_op_in(ctx, 2);
+    const pt2c_ktensor *m = p->mask >= 0 ? pt2c_op_in(ctx, p->mask) : NULL;
+    const pt2c_ktensor *qkv[3] = {q, k, v};
+    static const char *const names[3] = {"query", "key", "value"};
+    for (int32_t i = 0; i < 3; i++) {
+        if (qkv[i]->dtype != PT2C_DTYPE_F32)
+            return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED,
+                                "shape: %s is %s; only float32 is supported", names[i],
+                                pt2c_dtype_name(qkv[i]->dtype));
+        if (qkv[i]->rank < 2)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: %s has %d dims, expected at least 2",
+                                names[i], (int)qkv[i]->rank);
+    }
+    p->L = q->sizes[q->rank - 2];
+    p->E = q->sizes[q->rank - 1];
+    p->S = k->sizes[k->rank - 2];
+    p->Ev = v->sizes[v->rank - 1];
+    if (k->sizes[k->rank - 1] != p->E || v->sizes[v->rank - 2] != p->S)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: key is [..., %lld, %lld] and value [..., %lld, %lld]; expected "
+                            "key [..., S, %lld] and value [..., S, Ev]",
+                            (long long)p->S, (long long)k->sizes[k->rank - 1],
+                            (long long)v->sizes[v->rank - 2], (long long)p->Ev, (long long)p->E);
+    int32_t n = q->rank - 2;
+    if (k->rank - 2 > n)
+        n = k->rank - 2;
+    if (v->rank - 2 > n)
+        n = v->rank - 2;
+    p->n_batch = n;
+    p->gqa_div = 1;
+    for (int32_t d = 0; d < n; d++) {
+        int64_t sq = bsize(q, n, d), sk = bsize(k, n, d), sv = bsize(v, n, d);
+        if (p->enable_gqa && d == n - 1 && sk == sv && sk > 0 && sq != sk && sq % sk == 0) {
+            /* Heads: k and v are repeat_interleave'd to the query's count. */
+            p->batch[d] = sq;
+            p->gqa_div = sq / sk;
+            continue;
+        }
+        int64_t o = sq;
+        int64_t s3[3] = {sq, sk, sv};
+        for (int32_t i = 0; i < 3; i++) {
+            if (s3[i] != 1 && o != 1 && s3[i] != o)
+                return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                    "shape: batch dim %d: query, key and value have sizes %lld, "
+                                    "%lld, %lld, which do not broadcast",
+                                    (int)d, (long long)sq, (long long)sk, (long long)sv);
+            if (s3[i] != 1)
+                o = s3[i];
+        }
+        p->batch[d] = o;
+    }
+    bstrides(q, n, p->batch, p->q_st);
+    bstrides(k, n, p->batch, p->k_st);
+    bstrides(v, n, p->batch, p->v_st);
+    if (p->gqa_div > 1) {
+        /* k and v have Hkv heads in the last batch dim: stride 1 per kv head. */
+        p->k_st[n - 1] = 1;
+        p->v_st[n - 1] = 1;
+    }
+    if (m) {
+        if (m->dtype != PT2C_DTYPE_F32 && m->dtype != PT2C_DTYPE_BOOL)
+            return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED,
+                                "shape: attn_mask is %s; expected bool or float32",
+                                pt2c_dtype_name(m->dtype));
+        if (m->rank < 2 || m->rank - 2 > n)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: attn_mask has %d dims, expected 2 to %d", (int)m->rank,
+                                (int)(n + 2));
+        int64_t ml = m->sizes[m->rank - 2], ms = m->sizes[m->rank - 1];
+        if ((ml != 1 && ml != p->L) || (ms != 1 && ms != p->S))
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: attn_mask ends in [%lld, %lld], which does not broadcast "
+                                "to [L=%lld, S=%lld]",
+                                (long long)ml, (long long)ms, (long long)p->L, (long long)p->S);
+        for (int32_t d = 0; d < n; d++) {
+            int64_t s = bsize(m, n, d);
+            if (s != 1 && s != p->batch[d])
+                return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                    "shape: attn_mask batch dim %d has size %lld, expected 1 or "
+                                    "%lld",
+                                    (int)d, (long long)s, (long long)p->batch[d]);
+        }
+        /* The mask's matrices are ml x ms; its batch strides count whole matrices. */
+        bstrides(m, n, p->batch, p->m_st);
+        p->m_s = ms == 1 ? 0 : 1;
+        p->m_l = ml == 1 ? 0 : ms;
+    }
+    p->sc = p->has_scale ? p->scale : 1.0 / sqrt((double)p->E);
+    int64_t sizes[PT2C_MAX_RANK];
+    for (int32_t d = 0; d < n; d++)
+        sizes[d] = p->batch[d];
+    sizes[n] = p->L;
+    sizes[n + 1] = p->Ev;
+    PT2C_TRY(pt2c_op_set_out(ctx, 0, PT2C_DTYPE_F32, n + 2, sizes));
+    if (pt2c_op_n_out(ctx) > 1)
+        PT2C_TRY(pt2c_op_set_out(ctx, 1, PT2C_DTYPE_F32, n + 1, sizes));
+    return PT2C_OK;
+}
+
+size_t pt2c_scratch_sdpa(pt2c_op_ctx *ctx, const void *params) {
+    const attn_params *p = params;
+    (void)ctx;
+    return (size_t)PT2C_ATTN_MAX_THREADS * (size_t)p->S * sizeof(float);
+}
+
+/* One output row: scores of query row qr (query index l) against the S keys at kb,
+ * softmax, weighted sum of the values at vb into orow. mrow: the mask row (stride m_s
+ * along S), or NULL. sc: S floats of scratch. Returns the log-sum-exp. */
+static PT2C_SIMD_CLONES float attn_row(const attn_params *p, const float *qr, const float *kb,
+                                       const float *vb, const void *mrow, bool mask_bool, int64_t l,
+                                       float *sc, float *orow) {
+    int64_t S = p->S, E = p->E, Ev = p->Ev;
+    float scale = (float)p->sc;
+    float mx = -INFINITY;
+    int64_t n_keys = p->is_causal ? (l + 1 < S ? l + 1 : S) : S;
+    pt2c_dot_rows(qr, kb, E, n_keys, sc);
+    for (int64_t j = 0; j < S; j++) {
+        float s = -INFINITY;
+        if (j < n_keys) {
+            s = sc[j] * scale;
+            if (mrow) {
+                if (mask_bool)
+                    s = ((const uint8_t *)mrow)[j * p->m_s] ? s : -INFINITY;
+                else
+                    s += ((const float *)mrow)[j * p->m_s];
+            }
+        }
+        sc[j] = s;
+        if (s > mx || isnan(s))
+            mx = s;
+    }
+    for (int64_t e = 0; e < Ev; e++)
+        orow[e] = 0.0f;
+    if (mx == -INFINITY) /* every key masked: _safe_softmax gives zeros */
+        return 0.0f;
+    double sum = 0.0;
+    for (int64_t j = 0; j < S; j++) {
+        float w = expf(sc[j] - mx);
+        sum += (double)w;
+        const float *vr = vb + j * Ev;
+        int64_t e = 0;
+        for (; e + 8 <= Ev; e += 8) {
+            v8 acc, v;
+            V8_LOAD(acc, orow + e);
+            V8_LOAD(v, vr + e);
+            V8_MADD(acc, w, v);
+            V8_STORE(orow + e, acc);
+        }
+        for (; e < Ev; e++)
+            orow[e] += w * vr[e];
+    }
+    float inv = (float)(1.0 / sum);
+    for (int64_t e = 0; e < Ev; e++)
+        orow[e] *= inv;
+    return (float)((double)mx + log(sum));
+}
+
+void pt2c_k_sdpa(const pt2c_kernel_args *args, int ith, int nth) {
+    const attn_params *p = args->params;
+    if (nth > PT2C_ATTN_MAX_THREADS)
+        nth = PT2C_ATTN_MAX_THREADS; /* the rest idle: scratch has that many slots */
+    if (ith >= nth)
+        return;
+    const float *q = args->in[0]->data, *k = args->in[1]->data, *v = args->in[2]->data;
+    const pt2c_ktensor *mt = p->mask >= 0 ? args->in[p->mask] : NULL;
+    float *out = args->out[0]->data;
+    float *lse = args->n_out > 1 && args->out[1] ? args->out[1]->data : NULL;
+    int64_t L = p->L, S = p->S, E = p->E, Ev = p->Ev;
+    int64_t mat_m = mt ? (p->m_l ? L : 1) * (p->m_s ? S : 1) : 0;
+    float *sc = (float *)args->scratch + (size_t)ith * (size_t)S;
+    int64_t rows = Ev ? args->out[0]->numel / Ev : 0;
+    int64_t begin, end;
+    pt2c_split_range(rows, ith, nth, &begin, &end);
+    for (int64_t r = begin; r < end; r++) {
+        int64_t l = r % L, b = r / L;
+        int64_t qo = 0, ko = 0, vo = 0, mo = 0;
+        for (int32_t d = p->n_batch - 1; d >= 0; d--) {
+            int64_t i = b % p->batch[d];
+            b /= p->batch[d];
+            int64_t ikv = d == p->n_batch - 1 ? i / p->gqa_div : i;
+            qo += i * p->q_st[d];
+            ko += ikv * p->k_st[d];
+            vo += ikv * p->v_st[d];
+            mo += i * p->m_st[d];
+        }
+        const void *mrow = NULL;
+        if (mt) {
+            size_t elem = mt->dtype == PT2C_DTYPE_BOOL ? 1 : sizeof(float);
+            mrow = (const uint8_t *)mt->data + (size_t)(mo * mat_m + l * p->m_l) * elem;
+        }
+        float s = attn_row(p, q + (qo * L + l) * E, k + ko * S * E, v + vo * S * Ev, mrow,
+                           mt && mt->dtype == PT2C_DTYPE_BOOL, l, sc, out + r * Ev);
+        if (lse)
+            lse[r] = s;
+    }
+}

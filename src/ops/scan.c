@@ -1,0 +1,123 @@
+/*
+ * scan.c - inclusive scans along one dim.
+ *
+ *   cumsum(self, int dim, *, ScalarType? dtype=None)    out[j] = sum_{k <= j} x[k]
+ *   cumprod(self, int dim, *, ScalarType? dtype=None)   out[j] = prod_{k <= j} x[k]
+ *
+ * Dtypes: bool and integer inputs give int64 (wrapping), unless dtype= is given; the input
+ * is cast to dtype= first. Float scans run a double accumulator and round each output, as
+ * PyTorch's CPU kernel (its accumulate type for float is double).
+ *
+ * Shapes: the input seen as [outer, n, inner]; one (outer, inner) line per work unit.
+ */
+#include "ops/elem.h"
+#include "ops/op_decls.h"
+#include "ops/promote.h"
+
+typedef struct scan_params {
+    bool prod;
+    pt2c_iarg dim;
+    pt2c_dtype dtype; /* dtype= or UNKNOWN */
+    /* Resolved per shape. */
+    int64_t outer, n, inner;
+} scan_params;
+
+static pt2c_status parse_scan(pt2c_op_ctx *ctx, void **params, bool prod) {
+    scan_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    p->prod = prod;
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    const pt2c_arg *a = pt2c_op_arg(ctx, "dim");
+    if (!a || a->kind == PT2C_ARG_NONE)
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'dim': missing (expected an int)");
+    PT2C_TRY(pt2c_op_int(ctx, "dim", 0, &p->dim));
+    PT2C_TRY(pt2c_op_dtype(ctx, "dtype", &p->dtype));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_cumsum(pt2c_op_ctx *ctx, void **params) {
+    return parse_scan(ctx, params, false);
+}
+pt2c_status pt2c_parse_cumprod(pt2c_op_ctx *ctx, void **params) {
+    return parse_scan(ctx, params, true);
+}
+
+pt2c_status pt2c_shape_scan(pt2c_op_ctx *ctx, void *params) {
+    scan_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    pt2c_dtype out = p->dtype;
+    if (out == PT2C_DTYPE_UNKNOWN)
+        out = pt2c_dtype_is_float(x->dtype) ? x->dtype : PT2C_DTYPE_I64;
+    if (!pt2c_dtype_is_float(out) && !pt2c_dtype_is_integral(out, true))
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED, "shape: %s to %s is not supported",
+                            p->prod ? "cumprod" : "cumsum", pt2c_dtype_name(out));
+    if (!pt2c_dtype_is_float(x->dtype) && !pt2c_dtype_is_integral(x->dtype, true))
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED, "shape: %s of %s is not supported",
+                            p->prod ? "cumprod" : "cumsum", pt2c_dtype_name(x->dtype));
+    int32_t d;
+    PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", pt2c_op_iarg(ctx, &p->dim), x->rank, &d));
+    p->outer = p->inner = 1;
+    p->n = x->rank ? x->sizes[d] : 1;
+    for (int32_t i = 0; i < x->rank; i++) {
+        if (i < d)
+            p->outer *= x->sizes[i];
+        else if (i > d)
+            p->inner *= x->sizes[i];
+    }
+    return pt2c_op_set_out(ctx, 0, out, x->rank, x->sizes);
+}
+
+/* Element i of x cast to float dtype ot (rounded as PyTorch's cast of the input). */
+static inline double load_cast(const pt2c_ktensor *x, int64_t i, pt2c_dtype ot) {
+    double v = pt2c_load_f64(x->data, x->dtype, i);
+    if (ot == PT2C_DTYPE_F32)
+        return (double)(float)v;
+    if (ot == PT2C_DTYPE_F16)
+        return (double)pt2c_half_to_float(pt2c_float_to_half((float)v));
+    if (ot == PT2C_DTYPE_BF16)
+        return (double)pt2c_bf16_to_float(pt2c_float_to_bf16((float)v));
+    return v;
+}
+
+void pt2c_k_scan(const pt2c_kernel_args *args, int ith, int nth) {
+    const scan_params *p = args->params;
+    const pt2c_ktensor *x = args->in[0];
+    pt2c_ktensor *y = args->out[0];
+    int64_t begin, end;
+    pt2c_split_range(p->outer * p->inner, ith, nth, &begin, &end);
+    bool is_float = pt2c_dtype_is_float(y->dtype);
+    for (int64_t l = begin; l < end; l++) {
+        int64_t base = (l / p->inner) * p->n * p->inner + l % p->inner;
+        if (x->dtype == PT2C_DTYPE_F32 && y->dtype == PT2C_DTYPE_F32) {
+            const float *src = (const float *)x->data + base;
+            float *dst = (float *)y->data + base;
+            double acc = p->prod ? 1.0 : 0.0;
+            for (int64_t j = 0; j < p->n; j++) {
+                double v = (double)src[j * p->inner];
+                acc = p->prod ? acc * v : acc + v;
+                dst[j * p->inner] = (float)acc;
+            }
+        } else if (is_float) {
+            double acc = p->prod ? 1.0 : 0.0;
+            for (int64_t j = 0; j < p->n; j++) {
+                int64_t i = base + j * p->inner;
+                double v = load_cast(x, i, y->dtype);
+                acc = p->prod ? acc * v : acc + v;
+                pt2c_store_f64(y->data, y->dtype, i, acc);
+            }
+        } else {
+            uint64_t acc = p->prod ? 1 : 0; /* two's complement wrap-around */
+            bool to_bool = y->dtype == PT2C_DTYPE_BOOL;
+            for (int64_t j = 0; j < p->n; j++) {
+                int64_t i = base + j * p->inner;
+                int64_t v = pt2c_load_i64(x->data, x->dtype, i);
+                if (to_bool)
+                    v = v != 0;
+                acc = p->prod ? acc * (uint64_t)v : acc + (uint64_t)v;
+                pt2c_store_i64(y->data, y->dtype, i, (int64_t)acc);
+            }
+        }
+    }
+}
