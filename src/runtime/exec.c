@@ -1,9 +1,8 @@
-/* exec.c - run a shaped plan: every step's kernel, node by node, on nth threads with a
- * barrier between nodes (each kernel takes its share of output elements, so results do not
- * depend on the thread count). */
+/* exec.c - run a shaped plan: every step's kernel, node by node, on the plan's thread pool
+ * with a barrier between nodes (each kernel takes its share of output elements, so results
+ * do not depend on the thread count). */
 #include "runtime/runtime.h"
 
-#include <pthread.h>
 #include <string.h>
 
 /* Point each step's kernel views at the current value slots. Cheap; done per run because
@@ -45,83 +44,28 @@ static void run_step(pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
     step->op->kernel(&args, ith, nth);
 }
 
-/* Threads are started behind a gate: they learn how many of them exist (and get the barrier)
- * only once every pthread_create has returned, so a failed create shrinks the team instead
- * of leaving a barrier that can never open. */
-typedef struct team {
+typedef struct run_ctx {
     pt2c_plan *plan;
-    pthread_mutex_t lock;
-    pthread_cond_t open;
-    bool gate_open;
-    int nth;
-    pthread_barrier_t barrier;
-} team;
+} run_ctx;
 
-typedef struct worker {
-    team *team;
-    int ith;
-} worker;
-
-static void run_share(pt2c_plan *plan, pthread_barrier_t *barrier, int ith, int nth) {
+/* One thread's part of a run: its share of every node, meeting the others after each. */
+static void run_share(void *p, int ith, int nth) {
+    pt2c_plan *plan = ((run_ctx *)p)->plan;
+    int sense = pt2c_pool_barrier_sense(plan->pool);
     for (int64_t s = 0; s < plan->n_steps; s++) {
         run_step(plan, &plan->steps[s], ith, nth);
-        if (barrier)
-            pthread_barrier_wait(barrier);
+        if (nth > 1)
+            pt2c_pool_barrier(plan->pool, &sense);
     }
 }
-
-static void *worker_main(void *p) {
-    worker *w = p;
-    team *tm = w->team;
-    pthread_mutex_lock(&tm->lock);
-    while (!tm->gate_open)
-        pthread_cond_wait(&tm->open, &tm->lock);
-    pthread_mutex_unlock(&tm->lock);
-    if (w->ith < tm->nth)
-        run_share(tm->plan, &tm->barrier, w->ith, tm->nth);
-    return NULL;
-}
-
-enum { MAX_THREADS = 64 };
 
 pt2c_status pt2c_plan_execute(pt2c_plan *plan, pt2c_error *err) {
     PT2C_CHECK(plan->shaped, err, PT2C_ERR_INTERNAL, "run: the plan has no shapes yet");
     refresh_views(plan);
-    int want = plan->n_threads < 1             ? 1
-               : plan->n_threads > MAX_THREADS ? MAX_THREADS
-                                               : plan->n_threads;
-    if (want == 1) {
-        run_share(plan, NULL, 0, 1);
-        return PT2C_OK;
-    }
-    team tm = {.plan = plan, .gate_open = false, .nth = 1};
-    pthread_mutex_init(&tm.lock, NULL);
-    pthread_cond_init(&tm.open, NULL);
-    pthread_t threads[MAX_THREADS];
-    worker workers[MAX_THREADS];
-    int n = 1;
-    for (; n < want; n++) {
-        workers[n] = (worker){&tm, n};
-        if (pthread_create(&threads[n], NULL, worker_main, &workers[n]) != 0)
-            break;
-    }
-    /* n threads in all (the caller is thread 0). */
-    bool barrier_ok = pthread_barrier_init(&tm.barrier, NULL, (unsigned)n) == 0;
-    pthread_mutex_lock(&tm.lock);
-    tm.nth = barrier_ok ? n : 0; /* 0: workers exit at once */
-    tm.gate_open = true;
-    pthread_cond_broadcast(&tm.open);
-    pthread_mutex_unlock(&tm.lock);
-    if (barrier_ok)
-        run_share(plan, &tm.barrier, 0, n);
-    else
-        run_share(plan, NULL, 0, 1);
-    for (int t = 1; t < n; t++)
-        pthread_join(threads[t], NULL);
-    if (barrier_ok)
-        pthread_barrier_destroy(&tm.barrier);
-    pthread_cond_destroy(&tm.open);
-    pthread_mutex_destroy(&tm.lock);
-    (void)err;
+    /* The pool is made at the first multi-threaded run and kept with the plan. */
+    if (plan->n_threads > 1 && !plan->pool)
+        PT2C_TRY(pt2c_pool_create(plan->n_threads, plan->prog->allocator, &plan->pool, err));
+    run_ctx ctx = {plan};
+    pt2c_pool_run(plan->pool, run_share, &ctx);
     return PT2C_OK;
 }

@@ -328,6 +328,7 @@ pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_erro
 void pt2c_plan_free(pt2c_plan *plan) {
     if (!plan)
         return;
+    pt2c_pool_destroy(plan->pool);
     pt2c_arena_deinit(&plan->shape_arena);
     pt2c_arena_deinit(&plan->arena);
     memset(plan, 0, sizeof *plan);

@@ -16,6 +16,7 @@
 
 #include "api/program.h"
 #include "ops/ops.h"
+#include "runtime/pool.h"
 
 typedef enum pt2c_value_kind {
     PT2C_VALUE_UNSET = 0,
@@ -81,6 +82,7 @@ typedef struct pt2c_plan {
     bool shaped;               /* buffers exist for the current input shapes */
     uint64_t activation_bytes; /* sum of planned buffers */
     int n_threads;
+    pt2c_pool *pool; /* owned: worker threads, made at the first run with n_threads > 1 */
 } pt2c_plan;
 
 /* Bind every node to its op and parse its arguments. When unsupported is non-NULL, nodes

@@ -415,8 +415,10 @@ def test_zoo_under_sanitizers(zoo_program, tmp_path, name, dialect, batch):
     env = dict(os.environ)
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:halt_on_error=1")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
-    r = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path, binary=ASAN_BIN,
-                 env=env, timeout=ASAN_TIMEOUT)
+    # Two threads and two runs: the thread pool and the state kept between runs are under
+    # the sanitizers too.
+    r = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path, "--threads", "2",
+                 "--iterations", "2", binary=ASAN_BIN, env=env, timeout=ASAN_TIMEOUT)
     for mark in SANITIZER_MARKS:
         assert mark not in r.stderr, r.stderr
     assert r.returncode == 0, r.stderr
