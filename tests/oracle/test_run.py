@@ -235,15 +235,17 @@ def test_meta_shapes(zoo_program, tmp_path, name, dialect, batch):
 # ---------------------------------------------------------------------------------------- #
 # Determinism
 
-DETERMINISM = ["resnet18", "transformer_encoder", "lstm"]  # conv net, attention, recurrence
+# Every zoo model at its largest batch (more rows to split between threads).
+DETERMINISM = [(n, max(b for m, b in cases() if m == n)) for n in dict.fromkeys(
+    m for m, _ in cases())]
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-@pytest.mark.parametrize("name", DETERMINISM)
-def test_deterministic_across_runs_and_threads(zoo_program, tmp_path, name, dialect):
+@pytest.mark.parametrize("name,batch", DETERMINISM, ids=[f"{n}-b{b}" for n, b in DETERMINISM])
+def test_deterministic_across_runs_and_threads(zoo_program, tmp_path, name, batch, dialect):
     """Kernels split work by output element, never inside a reduction, so every thread
     count must give the same bits (and a second run the same bits as the first)."""
-    prog = zoo_program(name, dialect, 4)
+    prog = zoo_program(name, dialect, batch)
     outs = {}
     for label, threads in [("t1", 1), ("t1_again", 1), ("t2", 2), ("t3", 3), ("t4", 4)]:
         r = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path / label,
@@ -404,7 +406,7 @@ def test_two_inputs_ok(two_inputs, tmp_path):
 
 ASAN_BIN = os.environ.get("PT2C_BIN_ASAN")
 SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error")
-ASAN_CASES = [(n, d, b) for n, d, b in CASES if b == 1]
+ASAN_CASES = CASES  # the whole zoo: every model, dialect and batch
 
 
 @pytest.mark.skipif(not ASAN_BIN, reason="PT2C_BIN_ASAN is not set (scripts/test.sh sets it "
