@@ -16,3 +16,4 @@
 #include "ops/list_math.h"
 #include "ops/list_nn.h"
 #include "ops/list_shape.h"
+#include "ops/list_sym.h"

@@ -137,6 +137,8 @@ bool pt2c_op_in_is_wrapped(const pt2c_op_ctx *ctx, int32_t index);
 int64_t pt2c_op_iarg(const pt2c_op_ctx *ctx, const pt2c_iarg *arg);
 double pt2c_op_scalar_f64(const pt2c_op_ctx *ctx, const pt2c_scalar *s);
 int64_t pt2c_op_scalar_i64(const pt2c_op_ctx *ctx, const pt2c_scalar *s);
+/* True when the scalar is a float now (a float literal, or a SymFloat value). */
+bool pt2c_op_scalar_is_float(const pt2c_op_ctx *ctx, const pt2c_scalar *s);
 pt2c_status pt2c_op_set_out(pt2c_op_ctx *ctx, int32_t index, pt2c_dtype dtype, int32_t rank,
                             const int64_t *sizes);
 /* SymInt/SymBool/SymFloat outputs of SYM ops. */

@@ -337,6 +337,14 @@ static pt2c_status scalar_of(pt2c_op_ctx *ctx, const char *name, const pt2c_arg 
             return PT2C_OK;
         }
         return slot_of(ctx, name, a->name, &out->slot);
+    case PT2C_ARG_SYM_BOOL:
+        out->dtype = PT2C_DTYPE_BOOL;
+        if (!a->name) {
+            out->i = a->b;
+            out->f = a->b;
+            return PT2C_OK;
+        }
+        return slot_of(ctx, name, a->name, &out->slot);
     default:
         return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument '%s': expected a number, found %s",
                             name, arg_kind_text(a));
@@ -416,6 +424,12 @@ double pt2c_op_scalar_f64(const pt2c_op_ctx *ctx, const pt2c_scalar *s) {
         return s->dtype == PT2C_DTYPE_F64 ? s->f : (double)s->i;
     const pt2c_value *v = &ctx->plan->values[s->slot];
     return v->kind == PT2C_VALUE_FLOAT ? v->f : (double)v->i;
+}
+
+bool pt2c_op_scalar_is_float(const pt2c_op_ctx *ctx, const pt2c_scalar *s) {
+    if (s->slot < 0)
+        return s->dtype == PT2C_DTYPE_F64;
+    return ctx->plan->values[s->slot].kind == PT2C_VALUE_FLOAT;
 }
 
 int64_t pt2c_op_scalar_i64(const pt2c_op_ctx *ctx, const pt2c_scalar *s) {
