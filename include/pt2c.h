@@ -283,6 +283,15 @@ PT2C_API pt2c_status pt2c_tensor_read_npy(const char *path, pt2c_tensor_info *ou
                                           pt2c_error *err);
 PT2C_API void pt2c_npy_free(void *buffer);
 
+/* What the runner has done: shape plans made from scratch (one per new input-size
+ * signature) and answered from its cache (a size seen before: no planning at all). */
+typedef struct pt2c_runner_stats {
+    int64_t shape_plans;
+    int64_t cache_hits;
+    uint64_t activation_bytes; /* buffers of the current plan */
+} pt2c_runner_stats;
+PT2C_API void pt2c_runner_get_stats(const pt2c_runner *runner, pt2c_runner_stats *out);
+
 /* Per-node dtypes and shapes of the runner's current plan (shaping it for the inputs given
  * so far, or the exported sizes), like FakeTensor propagation: "name: op -> f32[1, 6]". */
 PT2C_API pt2c_status pt2c_runner_describe(pt2c_runner *runner, char **out, size_t *out_len,

@@ -44,6 +44,9 @@ static const char usage[] =
     "      --iterations N         run N times (buffer mutations carry over, as N calls\n"
     "                             of the module would); outputs are the last run's;\n"
     "                             prints the mean time per run after the first\n"
+    "      --next                 start another set of -i inputs: the sets run in order\n"
+    "                             with one plan (outputs go to DIR/run_<k>/)\n"
+    "      --verbose              print how many shape plans were made and reused\n"
     "      --meta                 print each node's output dtype and shape, run nothing\n"
     "  help                       this text\n"
     "  version                    the pt2c version\n";
@@ -251,6 +254,9 @@ typedef struct run_args {
     unsigned long long seed;
     int meta;
     long iterations;
+    int verbose;
+    int group_end[MAX_INPUTS]; /* input sets: files [group_end[g-1], group_end[g]) */
+    int n_groups;
 } run_args;
 
 static int parse_run_args(int argc, char **argv, run_args *a) {
@@ -284,6 +290,12 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
                 return usage_error("run: --iterations takes a number from 1 to 1000000000");
         } else if (strcmp(s, "--meta") == 0) {
             a->meta = 1;
+        } else if (strcmp(s, "--verbose") == 0) {
+            a->verbose = 1;
+        } else if (strcmp(s, "--next") == 0) {
+            if (a->n_groups + 1 >= MAX_INPUTS || a->n_inputs == 0)
+                return usage_error("run: --next separates sets of -i inputs");
+            a->group_end[a->n_groups++] = a->n_inputs;
         } else if (s[0] == '-') {
             char msg[256];
             snprintf(msg, sizeof msg, "run: unknown option '%s'", s);
@@ -296,6 +308,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
     }
     if (!a->model)
         return usage_error("run: missing MODEL.pt2");
+    a->group_end[a->n_groups++] = a->n_inputs;
     return 0;
 }
 
@@ -410,6 +423,101 @@ static double now_seconds(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Load input set g (files, sample inputs or random) and give it to the runner. The input
+ * bytes stay in buffers[] until the caller frees them after the run. */
+static int set_inputs(const run_args *a, int g, pt2c_program *prog, pt2c_runner *runner,
+                      size_t n_in, void **buffers, int *owned_random, size_t *n_buffers) {
+    pt2c_error err;
+    size_t n_samples = pt2c_program_n_tensors(prog, PT2C_TENSORS_SAMPLE_INPUTS);
+    int use_samples = !a->n_inputs && n_samples == n_in && n_in > 0;
+    uint64_t state = a->seed;
+    if (!a->n_inputs && !use_samples && n_in > 0)
+        printf("inputs: random, seed %llu\n", a->seed);
+    for (size_t i = 0; i < n_in; i++) {
+        pt2c_tensor_info t;
+        if (a->n_inputs) {
+            const char *file = a->inputs[(size_t)g * n_in + i];
+            if (pt2c_tensor_read_npy(file, &t, &buffers[*n_buffers], &err) != PT2C_OK)
+                return fail(a->model, &err);
+            (*n_buffers)++;
+        } else if (use_samples) {
+            if (pt2c_program_tensor(prog, PT2C_TENSORS_SAMPLE_INPUTS, i, &t, &err) != PT2C_OK)
+                return fail(a->model, &err);
+        } else {
+            pt2c_tensor_info expect;
+            if (pt2c_runner_input_info(runner, i, &expect, &err) != PT2C_OK)
+                return fail(a->model, &err);
+            buffers[*n_buffers] = random_input(&expect, &state, &t);
+            owned_random[*n_buffers] = 1;
+            if (!buffers[*n_buffers]) {
+                fprintf(stderr, "pt2c: %s: out of memory for input %zu\n", a->model, i);
+                return 1;
+            }
+            (*n_buffers)++;
+        }
+        if (pt2c_runner_set_input(runner, i, &t, &err) != PT2C_OK)
+            return fail(a->model, &err);
+    }
+    return 0;
+}
+
+static void free_inputs(void **buffers, int *owned_random, size_t *n_buffers) {
+    for (size_t i = 0; i < *n_buffers; i++) {
+        if (owned_random[i])
+            free(buffers[i]);
+        else
+            pt2c_npy_free(buffers[i]);
+        buffers[i] = NULL;
+        owned_random[i] = 0;
+    }
+    *n_buffers = 0;
+}
+
+/* Run input set g --iterations times; print and write its outputs. */
+static int run_group(const run_args *a, int g, pt2c_runner *runner) {
+    pt2c_error err;
+    /* The first run also plans shapes and buffers; the mean leaves it out. */
+    double t0 = 0;
+    for (long it = 0; it < a->iterations; it++) {
+        if (it == 1)
+            t0 = now_seconds();
+        if (pt2c_runner_run(runner, &err) != PT2C_OK)
+            return fail(a->model, &err);
+    }
+    if (a->iterations > 1)
+        printf("%ld runs, %.3f ms per run after the first, %d thread%s\n", a->iterations,
+               (now_seconds() - t0) * 1e3 / (double)(a->iterations - 1), a->threads,
+               a->threads == 1 ? "" : "s");
+    char dir[4096] = "";
+    if (a->out_dir) {
+        int rc = make_dir(a->out_dir);
+        if (rc)
+            return rc;
+        if (a->n_groups > 1) {
+            snprintf(dir, sizeof dir, "%s/run_%d", a->out_dir, g);
+            if ((rc = make_dir(dir)) != 0)
+                return rc;
+        } else {
+            snprintf(dir, sizeof dir, "%s", a->out_dir);
+        }
+    }
+    if (a->n_groups > 1)
+        printf("run %d:\n", g);
+    for (size_t i = 0; i < pt2c_runner_n_outputs(runner); i++) {
+        pt2c_tensor_info t;
+        if (pt2c_runner_output(runner, i, &t, &err) != PT2C_OK)
+            return fail(a->model, &err);
+        print_summary(i, &t);
+        if (a->out_dir) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/output_%zu.npy", dir, i);
+            if (pt2c_tensor_write_npy(&t, path, &err) != PT2C_OK)
+                return fail(a->model, &err);
+        }
+    }
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv) {
     run_args a;
     int rc = parse_run_args(argc, argv, &a);
@@ -435,100 +543,43 @@ static int cmd_run(int argc, char **argv) {
         rc = 1;
         goto done;
     }
-    if (a.n_inputs && (size_t)a.n_inputs != n_in) {
-        fprintf(stderr, "pt2c: %s: run: %d input file%s given, the program takes %zu\n", a.model,
-                a.n_inputs, a.n_inputs == 1 ? "" : "s", n_in);
-        rc = 1;
-        goto done;
-    }
-    size_t n_samples = pt2c_program_n_tensors(prog, PT2C_TENSORS_SAMPLE_INPUTS);
-    int use_samples = !a.n_inputs && n_samples == n_in && n_in > 0;
-    uint64_t state = a.seed;
-    if (!a.n_inputs && !use_samples && n_in > 0)
-        printf("inputs: random, seed %llu\n", a.seed);
-    for (size_t i = 0; i < n_in; i++) {
-        pt2c_tensor_info t;
-        if (a.n_inputs) {
-            if (pt2c_tensor_read_npy(a.inputs[i], &t, &buffers[n_buffers], &err) != PT2C_OK) {
-                rc = fail(a.model, &err);
-                goto done;
-            }
-            n_buffers++;
-        } else if (use_samples) {
-            if (pt2c_program_tensor(prog, PT2C_TENSORS_SAMPLE_INPUTS, i, &t, &err) != PT2C_OK) {
-                rc = fail(a.model, &err);
-                goto done;
-            }
-        } else {
-            pt2c_tensor_info expect;
-            if (pt2c_runner_input_info(runner, i, &expect, &err) != PT2C_OK) {
-                rc = fail(a.model, &err);
-                goto done;
-            }
-            buffers[n_buffers] = random_input(&expect, &state, &t);
-            owned_random[n_buffers] = 1;
-            if (!buffers[n_buffers]) {
-                fprintf(stderr, "pt2c: %s: out of memory for input %zu\n", a.model, i);
-                rc = 1;
-                goto done;
-            }
-            n_buffers++;
-        }
-        if (pt2c_runner_set_input(runner, i, &t, &err) != PT2C_OK) {
-            rc = fail(a.model, &err);
+    for (int g = 0; g < a.n_groups && a.n_inputs; g++) {
+        int given = a.group_end[g] - (g ? a.group_end[g - 1] : 0);
+        if ((size_t)given != n_in) {
+            fprintf(stderr, "pt2c: %s: run: %d input file%s given%s, the program takes %zu\n",
+                    a.model, given, given == 1 ? "" : "s", a.n_groups > 1 ? " in a set" : "", n_in);
+            rc = 1;
             goto done;
         }
     }
-    if (a.meta) {
-        char *text = NULL;
-        size_t len = 0;
-        if (pt2c_runner_describe(runner, &text, &len, &err) != PT2C_OK) {
-            rc = fail(a.model, &err);
+    for (int g = 0; g < a.n_groups; g++) {
+        rc = set_inputs(&a, g, prog, runner, n_in, buffers, owned_random, &n_buffers);
+        if (rc)
             goto done;
-        }
-        fwrite(text, 1, len, stdout);
-        pt2c_free(prog, text);
-        goto done;
-    }
-    /* The first run also plans shapes and buffers; the mean leaves it out. */
-    double t0 = 0;
-    for (long it = 0; it < a.iterations; it++) {
-        if (it == 1)
-            t0 = now_seconds();
-        if (pt2c_runner_run(runner, &err) != PT2C_OK) {
-            rc = fail(a.model, &err);
-            goto done;
-        }
-    }
-    if (a.iterations > 1)
-        printf("%ld runs, %.3f ms per run after the first, %d thread%s\n", a.iterations,
-               (now_seconds() - t0) * 1e3 / (double)(a.iterations - 1), a.threads,
-               a.threads == 1 ? "" : "s");
-    if (a.out_dir && (rc = make_dir(a.out_dir)) != 0)
-        goto done;
-    for (size_t i = 0; i < pt2c_runner_n_outputs(runner); i++) {
-        pt2c_tensor_info t;
-        if (pt2c_runner_output(runner, i, &t, &err) != PT2C_OK) {
-            rc = fail(a.model, &err);
-            goto done;
-        }
-        print_summary(i, &t);
-        if (a.out_dir) {
-            char path[4096];
-            snprintf(path, sizeof path, "%s/output_%zu.npy", a.out_dir, i);
-            if (pt2c_tensor_write_npy(&t, path, &err) != PT2C_OK) {
+        if (a.meta) {
+            char *text = NULL;
+            size_t len = 0;
+            if (pt2c_runner_describe(runner, &text, &len, &err) != PT2C_OK) {
                 rc = fail(a.model, &err);
                 goto done;
             }
+            fwrite(text, 1, len, stdout);
+            pt2c_free(prog, text);
+        } else if ((rc = run_group(&a, g, runner)) != 0) {
+            goto done;
         }
+        free_inputs(buffers, owned_random, &n_buffers);
+    }
+    if (a.verbose) {
+        pt2c_runner_stats st;
+        pt2c_runner_get_stats(runner, &st);
+        printf("plans: %lld shaped from scratch, %lld reused from the cache; %llu bytes of "
+               "activations in the current plan\n",
+               (long long)st.shape_plans, (long long)st.cache_hits,
+               (unsigned long long)st.activation_bytes);
     }
 done:
-    for (size_t i = 0; i < n_buffers; i++) {
-        if (owned_random[i])
-            free(buffers[i]);
-        else
-            pt2c_npy_free(buffers[i]);
-    }
+    free_inputs(buffers, owned_random, &n_buffers);
     pt2c_runner_destroy(runner);
     pt2c_program_close(prog);
     return rc;

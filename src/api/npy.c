@@ -61,6 +61,7 @@ static pt2c_status check_view(const pt2c_tensor_info *t, size_t elem, uint64_t *
 }
 
 pt2c_status pt2c_tensor_write_npy(const pt2c_tensor_info *t, const char *path, pt2c_error *err) {
+    pt2c_error_clear(err);
     size_t elem = pt2c_dtype_size(t->dtype);
     const char *descr = npy_descr_or_bits(t->dtype);
     PT2C_CHECK(elem > 0 && descr, err, PT2C_ERR_UNSUPPORTED, "npy: '%s': dtype %d has no .npy form",
@@ -168,6 +169,7 @@ static const char *dict_value(const char *h, const char *key) {
 
 pt2c_status pt2c_tensor_read_npy(const char *path, pt2c_tensor_info *out, void **buffer,
                                  pt2c_error *err) {
+    pt2c_error_clear(err);
     *buffer = NULL;
     memset(out, 0, sizeof *out);
     pt2c_mapped_file f;

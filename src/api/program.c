@@ -72,6 +72,7 @@ size_t pt2c_program_n_tensors(const pt2c_program *prog, pt2c_tensor_set set) {
 
 pt2c_status pt2c_program_tensor(const pt2c_program *prog, pt2c_tensor_set set, size_t index,
                                 pt2c_tensor_info *out, pt2c_error *err) {
+    pt2c_error_clear(err);
     int64_t n = 0;
     const pt2c_tensor_data *tensors = prog ? tensor_set(prog, set, &n) : NULL;
     PT2C_CHECK(tensors && index < (size_t)n, err, PT2C_ERR_ARG,

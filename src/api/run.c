@@ -72,6 +72,7 @@ size_t pt2c_runner_n_outputs(const pt2c_runner *r) {
 
 pt2c_status pt2c_runner_input_info(const pt2c_runner *r, size_t index, pt2c_tensor_info *out,
                                    pt2c_error *err) {
+    pt2c_error_clear(err);
     PT2C_CHECK(r && index < (size_t)r->plan.n_user_inputs, err, PT2C_ERR_ARG,
                "run: input %zu does not exist (the program takes %d)", index,
                r ? (int)r->plan.n_user_inputs : 0);
@@ -86,6 +87,7 @@ pt2c_status pt2c_runner_input_info(const pt2c_runner *r, size_t index, pt2c_tens
 
 pt2c_status pt2c_runner_set_input(pt2c_runner *r, size_t index, const pt2c_tensor_info *t,
                                   pt2c_error *err) {
+    pt2c_error_clear(err);
     PT2C_CHECK(r && t, err, PT2C_ERR_ARG, "run: runner and tensor are required");
     PT2C_CHECK(index < (size_t)r->plan.n_user_inputs, err, PT2C_ERR_ARG,
                "run: input %zu does not exist (the program takes %d input%s)", index,
@@ -130,6 +132,7 @@ pt2c_status pt2c_runner_set_input(pt2c_runner *r, size_t index, const pt2c_tenso
 }
 
 pt2c_status pt2c_runner_run(pt2c_runner *r, pt2c_error *err) {
+    pt2c_error_clear(err);
     PT2C_CHECK(r, err, PT2C_ERR_ARG, "run: runner is required");
     for (int32_t i = 0; i < r->plan.n_user_inputs; i++)
         PT2C_CHECK(r->input_set[i], err, PT2C_ERR_ARG, "run: input %d '%s' was not given", (int)i,
@@ -165,6 +168,7 @@ pt2c_status pt2c_runner_run(pt2c_runner *r, pt2c_error *err) {
 
 pt2c_status pt2c_runner_output(const pt2c_runner *r, size_t index, pt2c_tensor_info *out,
                                pt2c_error *err) {
+    pt2c_error_clear(err);
     PT2C_CHECK(r && index < (size_t)r->plan.n_user_outputs, err, PT2C_ERR_ARG,
                "run: output %zu does not exist", index);
     PT2C_CHECK(r->plan.shaped, err, PT2C_ERR_ARG, "run: no run has happened yet");
@@ -254,6 +258,7 @@ static void put_shape(pt2c_strbuf *sb, const pt2c_value *v) {
 }
 
 pt2c_status pt2c_runner_describe(pt2c_runner *r, char **out, size_t *out_len, pt2c_error *err) {
+    pt2c_error_clear(err);
     PT2C_CHECK(r && out, err, PT2C_ERR_ARG, "describe: arguments required");
     if (r->shape_dirty || !r->plan.shaped) {
         PT2C_TRY(pt2c_plan_shape(&r->plan, err));
@@ -287,4 +292,13 @@ pt2c_status pt2c_runner_describe(pt2c_runner *r, char **out, size_t *out_len, pt
     pt2c_strbuf_printf(&sb, "# activations: %llu bytes in %lld steps\n",
                        (unsigned long long)r->plan.activation_bytes, (long long)r->plan.n_steps);
     return pt2c_strbuf_finish(&sb, out, out_len, err);
+}
+
+void pt2c_runner_get_stats(const pt2c_runner *r, pt2c_runner_stats *out) {
+    memset(out, 0, sizeof *out);
+    if (!r)
+        return;
+    out->shape_plans = r->plan.shape_plans;
+    out->cache_hits = r->plan.cache_hits;
+    out->activation_bytes = r->plan.activation_bytes;
 }

@@ -61,6 +61,15 @@ typedef struct pt2c_sym {
  * the srepr text export files store. Unrecognised text is appended unchanged. */
 void pt2c_sym_expr_print(const char *expr_str, pt2c_strbuf *sb);
 void pt2c_sym_print(const pt2c_sym *sym, pt2c_strbuf *sb);
+/* The value of a symbol (name, len) if known. */
+typedef bool (*pt2c_sym_lookup)(void *user, const char *name, size_t len, int64_t *value);
+/* Evaluate a symbolic size. PT2C_ERR_SHAPE when a symbol is unbound (*missing names it,
+ * pointing into expr_str), PT2C_ERR_UNSUPPORTED for forms pt2c does not evaluate. */
+pt2c_status pt2c_sym_expr_eval(const char *expr_str, const pt2c_allocator *allocator,
+                               pt2c_sym_lookup lookup, void *user, int64_t *out,
+                               const char **missing, size_t *missing_len);
+/* True when the expression is one bare Symbol; its name is (*name, *len) in expr_str. */
+bool pt2c_sym_expr_symbol(const char *expr_str, const char **name, size_t *len);
 
 /* ---------------------------------------------------------------------------------------- */
 /* Tensor metadata                                                                          */

@@ -29,7 +29,11 @@ const pt2c_arg *pt2c_op_arg(const pt2c_op_ctx *ctx, const char *name) {
 }
 
 void *pt2c_op_params(pt2c_op_ctx *ctx, size_t size) {
-    return pt2c_arena_alloc(&ctx->plan->arena, size, 16);
+    void *p = pt2c_arena_alloc(&ctx->plan->arena, size, 16);
+    /* Remembered so the shape cache can keep what shape functions store in params. */
+    ctx->last_params = p;
+    ctx->last_params_bytes = size;
+    return p;
 }
 
 static const char *arg_kind_text(const pt2c_arg *a) { return pt2c_arg_kind_key(a->kind); }

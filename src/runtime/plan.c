@@ -246,6 +246,9 @@ static pt2c_status bind_node(pt2c_plan *plan, const pt2c_node *node, int64_t ind
     }
     step->inputs = ctx.inputs;
     step->n_inputs = ctx.n_inputs;
+    step->params_bytes = step->params == ctx.last_params ? ctx.last_params_bytes : 0;
+    if (step->params && !step->params_bytes)
+        plan->cacheable = false; /* params of unknown size: shape every signature afresh */
     st = bind_outputs(plan, step, err);
     if (st != PT2C_OK) {
         pt2c_error_set_node(err, index, node->name, node->target);
@@ -308,7 +311,6 @@ pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_erro
     plan->prog = prog;
     plan->n_threads = 1;
     pt2c_arena_init(&plan->arena, prog->allocator);
-    pt2c_arena_init(&plan->shape_arena, prog->allocator);
     pt2c_strmap_init(&plan->slot_by_name, &plan->arena);
     const pt2c_graph *g = &prog->ep.graph_module.graph;
     int64_t cap = g->n_inputs + 16;
@@ -320,6 +322,8 @@ pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_erro
     plan->steps = PT2C_ARENA_ARRAY(&plan->arena, pt2c_step, g->n_nodes + 1);
     PT2C_CHECK(plan->values && plan->steps, err, PT2C_ERR_NOMEM, "plan: out of memory");
     PT2C_TRY(bind_placeholders(plan, err));
+    plan->n_input_slots = plan->n_values;
+    plan->cacheable = true;
     for (int64_t i = 0; i < g->n_nodes; i++)
         PT2C_TRY(bind_node(plan, &g->nodes[i], i, err));
     return bind_graph_outputs(plan, err);
@@ -329,7 +333,9 @@ void pt2c_plan_free(pt2c_plan *plan) {
     if (!plan)
         return;
     pt2c_pool_destroy(plan->pool);
-    pt2c_arena_deinit(&plan->shape_arena);
+    for (int e = 0; e < PT2C_SHAPE_CACHE; e++)
+        if (plan->cache[e].arena_live)
+            pt2c_arena_deinit(&plan->cache[e].arena);
     pt2c_arena_deinit(&plan->arena);
     memset(plan, 0, sizeof *plan);
 }
@@ -346,7 +352,7 @@ static pt2c_status make_writable(pt2c_plan *plan, int32_t slot, pt2c_error *err)
     v->is_mutated = true;
     size_t bytes = (size_t)v->t.numel * pt2c_dtype_size(v->t.dtype);
     if (v->is_user_input) {
-        v->own_buffer = pt2c_arena_alloc(&plan->shape_arena, bytes ? bytes : 1, 64);
+        v->own_buffer = pt2c_arena_alloc(plan->shape_arena, bytes ? bytes : 1, 64);
         PT2C_CHECK(v->own_buffer, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s'", v->name);
         return PT2C_OK;
     }
@@ -361,12 +367,12 @@ static pt2c_status make_writable(pt2c_plan *plan, int32_t slot, pt2c_error *err)
     return PT2C_OK;
 }
 
-pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err) {
-    pt2c_arena_deinit(&plan->shape_arena);
-    pt2c_arena_init(&plan->shape_arena, plan->prog->allocator);
+/* Shape every step for the current inputs, allocating into plan->shape_arena. */
+static pt2c_status shape_fresh(pt2c_plan *plan, pt2c_error *err) {
     plan->shaped = false;
     plan->activation_bytes = 0;
     plan->scratch_bytes = 0;
+    PT2C_TRY(pt2c_plan_bind_symbols(plan, err));
     for (int64_t s = 0; s < plan->n_steps; s++) {
         pt2c_step *step = &plan->steps[s];
         pt2c_op_ctx ctx = {.plan = plan, .step = step, .err = err};
@@ -406,16 +412,126 @@ pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err) {
                            bytes < SIZE_MAX / 2,
                        err, PT2C_ERR_LIMIT, "plan: value '%s' is too large", v->name);
             v->bytes = bytes;
-            v->t.data = pt2c_arena_alloc(&plan->shape_arena, bytes ? (size_t)bytes : 1, 64);
+            v->t.data = pt2c_arena_alloc(plan->shape_arena, bytes ? (size_t)bytes : 1, 64);
             PT2C_CHECK(v->t.data, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s' (%llu bytes)",
                        v->name, (unsigned long long)bytes);
             plan->activation_bytes += bytes;
         }
     }
     if (plan->scratch_bytes) {
-        plan->scratch = pt2c_arena_alloc(&plan->shape_arena, plan->scratch_bytes, 64);
+        plan->scratch = pt2c_arena_alloc(plan->shape_arena, plan->scratch_bytes, 64);
         PT2C_CHECK(plan->scratch, err, PT2C_ERR_NOMEM, "plan: out of memory for scratch");
     }
     plan->shaped = true;
+    return PT2C_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Shape cache: one shaped state per input-size signature                                  */
+
+/* The signature: every user input's rank and sizes. */
+static int32_t shape_key(const pt2c_plan *plan, int64_t *key, int32_t cap) {
+    int32_t n = 0;
+    for (int32_t i = 0; i < plan->n_user_inputs; i++) {
+        const pt2c_value *v = &plan->values[plan->user_inputs[i]];
+        if (n + 1 + v->t.rank > cap)
+            return -1;
+        key[n++] = v->kind == PT2C_VALUE_TENSOR ? v->t.rank : -1 - v->i;
+        for (int32_t d = 0; v->kind == PT2C_VALUE_TENSOR && d < v->t.rank; d++)
+            key[n++] = v->t.sizes[d];
+    }
+    return n;
+}
+
+/* Make entry e's shaped state current. Placeholders keep their state (weights, mutated
+ * buffers, the caller's input pointers); user inputs take back their own buffer. */
+static void restore(pt2c_plan *plan, pt2c_shape_entry *e) {
+    int32_t first = plan->n_input_slots;
+    memcpy(&plan->values[first], &e->values[first],
+           sizeof *plan->values * (size_t)(plan->n_values - first));
+    for (int32_t i = 0; i < plan->n_user_inputs; i++) {
+        int32_t slot = plan->user_inputs[i];
+        plan->values[slot].own_buffer = e->values[slot].own_buffer;
+        plan->values[slot].is_mutated = e->values[slot].is_mutated;
+    }
+    for (int64_t s = 0; s < plan->n_steps; s++) {
+        plan->steps[s].scratch_bytes = e->step_scratch[s];
+        if (plan->steps[s].params_bytes)
+            memcpy(plan->steps[s].params, e->step_params[s], plan->steps[s].params_bytes);
+    }
+    plan->activation_bytes = e->activation_bytes;
+    plan->scratch_bytes = e->scratch_bytes;
+    plan->scratch = e->scratch;
+    plan->shape_arena = &e->arena;
+    plan->shaped = true;
+}
+
+static pt2c_status snapshot(pt2c_plan *plan, pt2c_shape_entry *e, const int64_t *key, int32_t n_key,
+                            pt2c_error *err) {
+    e->key = PT2C_ARENA_ARRAY(&e->arena, int64_t, n_key + 1);
+    e->values = PT2C_ARENA_ARRAY(&e->arena, pt2c_value, plan->n_values + 1);
+    e->step_scratch = PT2C_ARENA_ARRAY(&e->arena, size_t, plan->n_steps + 1);
+    PT2C_CHECK(e->key && e->values && e->step_scratch, err, PT2C_ERR_NOMEM, "plan: out of memory");
+    memcpy(e->key, key, sizeof *key * (size_t)n_key);
+    e->n_key = n_key;
+    memcpy(e->values, plan->values, sizeof *plan->values * (size_t)plan->n_values);
+    e->step_params = PT2C_ARENA_ARRAY(&e->arena, void *, plan->n_steps + 1);
+    PT2C_CHECK(e->step_params, err, PT2C_ERR_NOMEM, "plan: out of memory");
+    for (int64_t s = 0; s < plan->n_steps; s++) {
+        const pt2c_step *st = &plan->steps[s];
+        e->step_scratch[s] = st->scratch_bytes;
+        e->step_params[s] = NULL;
+        if (st->params_bytes) {
+            e->step_params[s] = pt2c_arena_alloc(&e->arena, st->params_bytes, 16);
+            PT2C_CHECK(e->step_params[s], err, PT2C_ERR_NOMEM, "plan: out of memory");
+            memcpy(e->step_params[s], st->params, st->params_bytes);
+        }
+    }
+    e->activation_bytes = plan->activation_bytes;
+    e->scratch_bytes = plan->scratch_bytes;
+    e->scratch = plan->scratch;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err) {
+    int64_t key[PT2C_SHAPE_KEY_MAX];
+    int32_t n_key = plan->cacheable ? shape_key(plan, key, PT2C_SHAPE_KEY_MAX) : -1;
+    pt2c_shape_entry *victim = NULL;
+    for (int i = 0; i < PT2C_SHAPE_CACHE; i++) {
+        pt2c_shape_entry *e = &plan->cache[i];
+        if (e->used && n_key >= 0 && e->n_key == n_key &&
+            memcmp(e->key, key, sizeof *key * (size_t)n_key) == 0) {
+            restore(plan, e);
+            e->last_use = ++plan->tick;
+            plan->cache_hits++;
+            return PT2C_OK;
+        }
+        if (!victim || (!e->used && victim->used) ||
+            (e->used == victim->used && e->last_use < victim->last_use))
+            victim = e;
+    }
+    /* A new signature: shape into the least recently used entry. */
+    if (victim->arena_live)
+        pt2c_arena_deinit(&victim->arena);
+    memset(victim, 0, sizeof *victim);
+    pt2c_arena_init(&victim->arena, plan->prog->allocator);
+    victim->arena_live = true;
+    plan->shape_arena = &victim->arena;
+    pt2c_status st = shape_fresh(plan, err);
+    if (st == PT2C_OK && n_key >= 0)
+        st = snapshot(plan, victim, key, n_key, err);
+    if (st != PT2C_OK || n_key < 0) {
+        /* Not cacheable (failed, or a signature too long to key): the entry keeps its
+         * arena, so the buffers live until this entry is reused, but never matches. */
+        victim->used = false;
+        victim->last_use = 0;
+        if (st != PT2C_OK)
+            plan->shaped = false;
+        plan->shape_plans++;
+        return st;
+    }
+    victim->used = true;
+    victim->last_use = ++plan->tick;
+    plan->shape_plans++;
     return PT2C_OK;
 }

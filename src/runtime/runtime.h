@@ -55,16 +55,34 @@ typedef struct pt2c_step {
     int32_t n_inputs;
     int32_t *outputs; /* value slots of the node's outputs, flattened */
     int32_t n_outputs;
-    void *params; /* arena, op-specific */
+    void *params;        /* arena, op-specific; shape functions may write it */
+    size_t params_bytes; /* its size, for the shape cache; 0 if none or unknown */
     size_t scratch_bytes;
     const pt2c_ktensor **in_ptrs; /* kernel views of inputs (arena) */
     pt2c_ktensor **out_ptrs;      /* kernel views of outputs (arena) */
 } pt2c_step;
 
+/* A shaped state kept for one input-size signature (pt2c_plan_shape's cache). */
+enum { PT2C_SHAPE_CACHE = 8, PT2C_SHAPE_KEY_MAX = 256 };
+typedef struct pt2c_shape_entry {
+    bool used;         /* holds a valid shaped state for key */
+    bool arena_live;   /* arena is initialized (and must be freed) */
+    uint64_t last_use; /* plan->tick when last made current */
+    int64_t *key;      /* n_key: each user input's rank then sizes */
+    int32_t n_key;
+    pt2c_arena arena;     /* the buffers and this snapshot */
+    pt2c_value *values;   /* plan->values as shaped for this signature */
+    size_t *step_scratch; /* per step */
+    void **step_params;   /* per step: a copy of params as shaped for this signature */
+    uint64_t activation_bytes;
+    size_t scratch_bytes;
+    uint8_t *scratch;
+} pt2c_shape_entry;
+
 typedef struct pt2c_plan {
     const pt2c_program *prog; /* borrowed */
     pt2c_arena arena;         /* build-time data: slots, steps, params, constant copies */
-    pt2c_arena shape_arena;   /* per-shape data: activation buffers; reset on reshape */
+    pt2c_arena *shape_arena;  /* the current cache entry's arena: activation buffers */
     pt2c_value *values;
     int32_t n_values;
     int32_t cap_values;
@@ -82,7 +100,13 @@ typedef struct pt2c_plan {
     bool shaped;               /* buffers exist for the current input shapes */
     uint64_t activation_bytes; /* sum of planned buffers */
     int n_threads;
-    pt2c_pool *pool; /* owned: worker threads, made at the first run with n_threads > 1 */
+    pt2c_pool *pool;       /* owned: worker threads, made at the first run with n_threads > 1 */
+    int32_t n_input_slots; /* slots [0, n) are placeholders (weights, buffers, inputs) */
+    pt2c_shape_entry cache[PT2C_SHAPE_CACHE];
+    uint64_t tick;
+    int64_t shape_plans; /* signatures shaped from scratch */
+    int64_t cache_hits;  /* shapings answered by the cache */
+    bool cacheable;      /* every step's params size is known (set at build) */
 } pt2c_plan;
 
 /* Bind every node to its op and parse its arguments. When unsupported is non-NULL, nodes
@@ -90,6 +114,9 @@ typedef struct pt2c_plan {
  * failing at the first. */
 pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_error *err);
 void pt2c_plan_free(pt2c_plan *plan);
+/* Bind the program's size symbols to the user inputs' sizes and check equalities and range
+ * constraints (symbols.c). pt2c_plan_shape calls it first. */
+pt2c_status pt2c_plan_bind_symbols(pt2c_plan *plan, pt2c_error *err);
 /* Run every shape function for the user inputs' current metadata and allocate buffers. */
 pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err);
 /* Run every kernel. */
@@ -104,6 +131,8 @@ struct pt2c_op_ctx {
     int32_t *inputs;
     int32_t n_inputs;
     int32_t cap_inputs;
+    void *last_params; /* the latest pt2c_op_params allocation and its size */
+    size_t last_params_bytes;
 };
 
 #endif /* PT2C_RUNTIME_H */

@@ -18,6 +18,7 @@ enum { MAX_ARGS = 16, MAX_VALUES = 64, MAX_OUTS = 4, MAX_LIST = 16 };
 
 typedef struct op_case {
     pt2c_plan plan;
+    pt2c_arena shape_arena; /* what plan.shape_arena points at */
     pt2c_step step;
     pt2c_node node;
     pt2c_named_arg args[MAX_ARGS];
@@ -31,7 +32,8 @@ typedef struct op_case {
 static void oc_init(op_case *c, const char *target) {
     memset(c, 0, sizeof *c);
     pt2c_arena_init(&c->plan.arena, pt2c_default_allocator());
-    pt2c_arena_init(&c->plan.shape_arena, pt2c_default_allocator());
+    pt2c_arena_init(&c->shape_arena, pt2c_default_allocator());
+    c->plan.shape_arena = &c->shape_arena;
     pt2c_strmap_init(&c->plan.slot_by_name, &c->plan.arena);
     c->plan.values = PT2C_ARENA_ARRAY(&c->plan.arena, pt2c_value, MAX_VALUES);
     c->plan.cap_values = MAX_VALUES;
@@ -41,7 +43,7 @@ static void oc_init(op_case *c, const char *target) {
 }
 
 static void oc_free(op_case *c) {
-    pt2c_arena_deinit(&c->plan.shape_arena);
+    pt2c_arena_deinit(&c->shape_arena);
     pt2c_arena_deinit(&c->plan.arena);
 }
 
@@ -167,10 +169,10 @@ static bool oc_plan(op_case *c, int n_out) {
     for (int o = 0; o < n_out; o++) {
         pt2c_value *v = &c->plan.values[c->step.outputs[o]];
         size_t bytes = (size_t)v->t.numel * pt2c_dtype_size(v->t.dtype);
-        v->t.data = pt2c_arena_alloc(&c->plan.shape_arena, bytes ? bytes : 1, 64);
+        v->t.data = pt2c_arena_alloc(c->plan.shape_arena, bytes ? bytes : 1, 64);
     }
     if (c->step.scratch_bytes)
-        c->plan.scratch = pt2c_arena_alloc(&c->plan.shape_arena, c->step.scratch_bytes, 64);
+        c->plan.scratch = pt2c_arena_alloc(c->plan.shape_arena, c->step.scratch_bytes, 64);
     c->ok = true;
     return true;
 }

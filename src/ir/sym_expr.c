@@ -1,5 +1,6 @@
 /*
- * sym_str.c - print a symbolic size the way PyTorch does (sympy's str form).
+ * sym_expr.c - symbolic sizes: print them the way PyTorch does (sympy's str form) and
+ * evaluate them for concrete symbol values.
  *
  * Export files store expressions as sympy srepr text ("Symbol('s77', positive=True,
  * integer=True)", "Mul(Integer(2), Symbol('s0', ...))"); FX annotations and the graph
@@ -7,10 +8,16 @@
  * common node kinds in sympy's str form. Anything it does not recognise is printed as
  * "Name(arg, ...)", which is also what sympy prints for most functions (Max, Min, Mod).
  * Text that is not srepr (schema 7 files wrote str form) is printed unchanged.
+ *
+ * Evaluation covers the integer forms torch's shape environment produces: Integer, Symbol,
+ * Add, Mul (with Rational coefficients when the result is exact), Pow with a non-negative
+ * exponent, FloorDiv/CleanDiv, Mod/PythonMod, Max, Min. Other forms are reported as
+ * unsupported rather than guessed.
  */
 #include "ir/ir.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Depth cap: expressions nest a few levels; a hostile file must not exhaust the stack. */
@@ -267,4 +274,181 @@ void pt2c_sym_print(const pt2c_sym *sym, pt2c_strbuf *sb) {
         pt2c_sym_expr_print(sym->expr.expr_str, sb);
     else
         pt2c_strbuf_printf(sb, "%lld", (long long)sym->i);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Evaluation                                                                               */
+
+typedef struct eval_ctx {
+    pt2c_sym_lookup lookup;
+    void *user;
+    const char *missing; /* first unbound symbol (points into the expression text) */
+    size_t missing_len;
+} eval_ctx;
+
+static bool atom_int(const sym_node *n, int64_t *out) {
+    if (!n || n->name || !n->atom || n->atom_len == 0 || n->atom_len > 20)
+        return false;
+    char buf[24];
+    memcpy(buf, n->atom, n->atom_len);
+    buf[n->atom_len] = '\0';
+    char *end;
+    long long v = strtoll(buf, &end, 10);
+    if (*end)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int64_t floordiv64(int64_t a, int64_t b) {
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0)))
+        q--;
+    return q;
+}
+
+/* Rationals keep Mul(Rational(1, 2), s0) exact; results must come out integral. */
+typedef struct ratio {
+    int64_t num, den;
+} ratio;
+
+static pt2c_status eval_node(const sym_node *n, eval_ctx *c, ratio *out, int depth) {
+    if (depth > SYM_MAX_DEPTH)
+        return PT2C_ERR_LIMIT;
+    int64_t v;
+    if (!n->name)
+        return atom_int(n, &v) ? (*out = (ratio){v, 1}, PT2C_OK) : PT2C_ERR_UNSUPPORTED;
+    if (name_is(n, "Integer") && n->n_args == 1)
+        return atom_int(n->args[0], &v) ? (*out = (ratio){v, 1}, PT2C_OK) : PT2C_ERR_UNSUPPORTED;
+    if (name_is(n, "Zero") || name_is(n, "One") || name_is(n, "NegativeOne")) {
+        *out = (ratio){name_is(n, "Zero") ? 0 : name_is(n, "One") ? 1 : -1, 1};
+        return PT2C_OK;
+    }
+    if (name_is(n, "Rational") && n->n_args == 2) {
+        int64_t p, q;
+        if (!atom_int(n->args[0], &p) || !atom_int(n->args[1], &q) || q == 0)
+            return PT2C_ERR_UNSUPPORTED;
+        *out = (ratio){p, q};
+        return PT2C_OK;
+    }
+    if (name_is(n, "Symbol") && n->n_args >= 1 && n->args[0]->atom) {
+        const sym_node *a = n->args[0];
+        if (!c->lookup(c->user, a->atom, a->atom_len, &v)) {
+            if (!c->missing) {
+                c->missing = a->atom;
+                c->missing_len = a->atom_len;
+            }
+            return PT2C_ERR_SHAPE;
+        }
+        *out = (ratio){v, 1};
+        return PT2C_OK;
+    }
+    ratio args[SYM_MAX_ARGS];
+    for (int i = 0; i < n->n_args; i++)
+        PT2C_TRY(eval_node(n->args[i], c, &args[i], depth + 1));
+    if ((name_is(n, "Add") || name_is(n, "Mul")) && n->n_args > 0) {
+        bool add = name_is(n, "Add");
+        ratio r = args[0];
+        for (int i = 1; i < n->n_args; i++) {
+            ratio b = args[i];
+            /* Sizes are small; wrap-around arithmetic keeps overflow defined. */
+            if (add)
+                r = (ratio){(int64_t)((uint64_t)r.num * (uint64_t)b.den +
+                                      (uint64_t)b.num * (uint64_t)r.den),
+                            (int64_t)((uint64_t)r.den * (uint64_t)b.den)};
+            else
+                r = (ratio){(int64_t)((uint64_t)r.num * (uint64_t)b.num),
+                            (int64_t)((uint64_t)r.den * (uint64_t)b.den)};
+            if (r.den == 0)
+                return PT2C_ERR_UNSUPPORTED;
+        }
+        *out = r;
+        return PT2C_OK;
+    }
+    /* The integer functions need integral operands. */
+    int64_t x[SYM_MAX_ARGS];
+    for (int i = 0; i < n->n_args; i++) {
+        if (args[i].den == 0 || args[i].num % args[i].den != 0)
+            return PT2C_ERR_UNSUPPORTED;
+        x[i] = args[i].num / args[i].den;
+    }
+    if (name_is(n, "Pow") && n->n_args == 2 && x[1] >= 0 && x[1] < 64) {
+        uint64_t r = 1;
+        for (int64_t e = 0; e < x[1]; e++)
+            r *= (uint64_t)x[0];
+        *out = (ratio){(int64_t)r, 1};
+        return PT2C_OK;
+    }
+    if ((name_is(n, "FloorDiv") || name_is(n, "CleanDiv")) && n->n_args == 2 && x[1] != 0 &&
+        x[1] != -1) {
+        *out = (ratio){floordiv64(x[0], x[1]), 1};
+        return PT2C_OK;
+    }
+    if ((name_is(n, "Mod") || name_is(n, "PythonMod")) && n->n_args == 2 && x[1] != 0 &&
+        x[1] != -1) {
+        *out = (ratio){x[0] - floordiv64(x[0], x[1]) * x[1], 1};
+        return PT2C_OK;
+    }
+    if ((name_is(n, "Max") || name_is(n, "Min")) && n->n_args > 0) {
+        int64_t r = x[0];
+        for (int i = 1; i < n->n_args; i++)
+            r = name_is(n, "Max") ? (x[i] > r ? x[i] : r) : (x[i] < r ? x[i] : r);
+        *out = (ratio){r, 1};
+        return PT2C_OK;
+    }
+    return PT2C_ERR_UNSUPPORTED;
+}
+
+pt2c_status pt2c_sym_expr_eval(const char *expr_str, const pt2c_allocator *allocator,
+                               pt2c_sym_lookup lookup, void *user, int64_t *out,
+                               const char **missing, size_t *missing_len) {
+    if (missing) {
+        *missing = NULL;
+        *missing_len = 0;
+    }
+    if (!expr_str)
+        return PT2C_ERR_UNSUPPORTED;
+    enum { POOL = 128 };
+    sym_node *pool = pt2c_alloc(allocator, sizeof(sym_node) * POOL);
+    if (!pool)
+        return PT2C_ERR_NOMEM;
+    sym_parser p = {expr_str, 0, pool, 0, POOL};
+    const sym_node *root = parse_value(&p, 0);
+    skip_ws(&p);
+    pt2c_status st = PT2C_ERR_UNSUPPORTED;
+    if (root && expr_str[p.pos] == '\0') {
+        eval_ctx c = {lookup, user, NULL, 0};
+        ratio r = {0, 1};
+        st = eval_node(root, &c, &r, 0);
+        if (st == PT2C_OK && (r.den == 0 || r.num % r.den != 0))
+            st = PT2C_ERR_UNSUPPORTED;
+        if (st == PT2C_OK)
+            *out = r.num / r.den;
+        if (st == PT2C_ERR_SHAPE && missing) {
+            *missing = c.missing;
+            *missing_len = c.missing_len;
+        }
+    }
+    pt2c_dealloc(allocator, pool, sizeof(sym_node) * POOL);
+    return st;
+}
+
+bool pt2c_sym_expr_symbol(const char *expr_str, const char **name, size_t *len) {
+    static const char prefix[] = "Symbol(";
+    if (!expr_str || strncmp(expr_str, prefix, sizeof prefix - 1) != 0)
+        return false;
+    const char *s = expr_str + sizeof prefix - 1;
+    char q = *s;
+    if (q != '\'' && q != '"')
+        return false;
+    const char *end = strchr(s + 1, q);
+    if (!end || end == s + 1)
+        return false;
+    /* Only a bare Symbol(...): nothing may follow its closing parenthesis. */
+    const char *close = strrchr(end, ')');
+    if (!close || close[1] != '\0' || strchr(end, '(') != NULL)
+        return false;
+    *name = s + 1;
+    *len = (size_t)(end - s - 1);
+    return true;
 }
