@@ -137,11 +137,15 @@ pt2c_status pt2c_runner_run(pt2c_runner *r, pt2c_error *err) {
     for (int32_t i = 0; i < r->plan.n_user_inputs; i++)
         PT2C_CHECK(r->input_set[i], err, PT2C_ERR_ARG, "run: input %d '%s' was not given", (int)i,
                    r->plan.values[r->plan.user_inputs[i]].name);
-    if (r->shape_dirty || !r->plan.shaped) {
-        PT2C_TRY(pt2c_plan_shape(&r->plan, err));
-        r->shape_dirty = false;
+    if (r->plan.data_dependent) {
+        PT2C_TRY(pt2c_plan_run_eager(&r->plan, err));
+    } else {
+        if (r->shape_dirty || !r->plan.shaped) {
+            PT2C_TRY(pt2c_plan_shape(&r->plan, err));
+            r->shape_dirty = false;
+        }
+        PT2C_TRY(pt2c_plan_execute(&r->plan, err));
     }
-    PT2C_TRY(pt2c_plan_execute(&r->plan, err));
     /* Buffer mutations: the new values become the buffers' contents for the next run. */
     for (int32_t m = 0; m < r->plan.n_mutations; m++) {
         pt2c_value *src = &r->plan.values[r->plan.mutations[2 * m]];
@@ -220,7 +224,8 @@ pt2c_status pt2c_program_check(const pt2c_program *prog, char **report, size_t *
         pt2c_error sub;
         pt2c_error_clear(&sub);
         pt2c_status st = pt2c_plan_build(prog, &plan, &sub);
-        if (st == PT2C_OK)
+        /* Data-dependent sizes propagate only when the program runs on real inputs. */
+        if (st == PT2C_OK && !plan.data_dependent)
             st = pt2c_plan_shape(&plan, &sub);
         pt2c_plan_free(&plan);
         if (st != PT2C_OK) {
@@ -260,7 +265,10 @@ static void put_shape(pt2c_strbuf *sb, const pt2c_value *v) {
 pt2c_status pt2c_runner_describe(pt2c_runner *r, char **out, size_t *out_len, pt2c_error *err) {
     pt2c_error_clear(err);
     PT2C_CHECK(r && out, err, PT2C_ERR_ARG, "describe: arguments required");
-    if (r->shape_dirty || !r->plan.shaped) {
+    if (r->plan.data_dependent) {
+        /* Sizes that depend on data exist only once the program has run on the inputs. */
+        PT2C_TRY(pt2c_plan_run_eager(&r->plan, err));
+    } else if (r->shape_dirty || !r->plan.shaped) {
         PT2C_TRY(pt2c_plan_shape(&r->plan, err));
         r->shape_dirty = false;
     }

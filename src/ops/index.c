@@ -149,6 +149,11 @@ typedef struct index_params {
     bool put, accumulate;
     int32_t values;                    /* input position of values */
     int64_t val_stride[PT2C_MAX_RANK]; /* values broadcast over res_sizes */
+    /* A single boolean mask (x[mask], x[:, mask]): covers self dims [mask_dim, + mask_rank);
+     * the result has one dim of `count` there (data-dependent, see mask_shape). */
+    bool mask;
+    int32_t mask_dim, mask_rank;
+    int64_t count, pre, mask_numel, inner;
 } index_params;
 
 pt2c_status pt2c_parse_index(pt2c_op_ctx *ctx, void **params) {
@@ -161,8 +166,87 @@ pt2c_status pt2c_parse_index(pt2c_op_ctx *ctx, void **params) {
     if (p->n_idx == 0)
         return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED,
                             "argument 'indices': at least one index tensor is required");
+    /* One boolean mask and nothing else: the result size is its count of true values. */
+    const pt2c_arg *list = pt2c_op_arg(ctx, "indices");
+    if (p->n_idx == 1 && list && p->idx_dim[0] < list->n_items) {
+        pt2c_dtype dt = pt2c_op_value_dtype(ctx, list->items[p->idx_dim[0]].name);
+        if (dt == PT2C_DTYPE_BOOL || dt == PT2C_DTYPE_U8) {
+            p->mask = true;
+            p->mask_dim = p->idx_dim[0];
+            pt2c_op_set_data_dependent(ctx);
+        }
+    }
     *params = p;
     return PT2C_OK;
+}
+
+/* x[mask]: runs when the mask's values exist (the step is data-dependent). */
+static pt2c_status mask_shape(pt2c_op_ctx *ctx, index_params *p, const pt2c_ktensor *x) {
+    const pt2c_ktensor *m = pt2c_op_in(ctx, p->item[p->mask_dim]);
+    if (m->dtype != PT2C_DTYPE_BOOL && m->dtype != PT2C_DTYPE_U8)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: the mask index is %s, expected bool",
+                            pt2c_dtype_name(m->dtype));
+    p->mask_rank = m->rank;
+    if (p->mask_dim + m->rank > x->rank)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: a mask of rank %d at dim %d does not fit a tensor of rank %d",
+                            (int)m->rank, (int)p->mask_dim, (int)x->rank);
+    for (int32_t d = 0; d < m->rank; d++)
+        if (m->sizes[d] != x->sizes[p->mask_dim + d])
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: mask dim %d has size %lld, expected %lld (indexed tensor "
+                                "dim %d)",
+                                (int)d, (long long)m->sizes[d],
+                                (long long)x->sizes[p->mask_dim + d], (int)(p->mask_dim + d));
+    const uint8_t *mb = m->data;
+    p->count = 0;
+    for (int64_t i = 0; i < m->numel; i++)
+        p->count += mb[i] != 0;
+    p->mask_numel = m->numel;
+    p->pre = 1;
+    for (int32_t d = 0; d < p->mask_dim; d++)
+        p->pre *= x->sizes[d];
+    p->inner = 1;
+    for (int32_t d = p->mask_dim + m->rank; d < x->rank; d++)
+        p->inner *= x->sizes[d];
+    int32_t r = 0;
+    for (int32_t d = 0; d < p->mask_dim; d++)
+        p->res_sizes[r++] = x->sizes[d];
+    p->res_sizes[r++] = p->count;
+    for (int32_t d = p->mask_dim + m->rank; d < x->rank; d++)
+        p->res_sizes[r++] = x->sizes[d];
+    p->rank = r;
+    return pt2c_op_set_out(ctx, 0, x->dtype, p->rank, p->res_sizes);
+}
+
+/* out[pre, j, inner] = x[pre, position of the j-th true mask value, inner]. Each thread scans
+ * the mask for its first row and then walks forward. */
+static void k_index_mask(const index_params *p, const pt2c_ktensor *x, const pt2c_ktensor *m,
+                         pt2c_ktensor *out, int ith, int nth) {
+    size_t elem = pt2c_dtype_size(x->dtype);
+    int64_t begin, end;
+    pt2c_split_range(out->numel, ith, nth, &begin, &end);
+    const uint8_t *mb = m->data, *src = x->data;
+    uint8_t *dst = out->data;
+    int64_t last_j = -1, pos = -1;
+    for (int64_t i = begin; i < end; i++) {
+        int64_t in_i = i % p->inner, row = i / p->inner;
+        int64_t j = row % p->count, pre_i = row / p->count;
+        if (j != last_j) {
+            if (j < last_j || last_j < 0) {
+                last_j = -1;
+                pos = -1;
+            }
+            while (last_j < j) {
+                pos++;
+                while (pos < p->mask_numel && !mb[pos])
+                    pos++;
+                last_j++;
+            }
+        }
+        int64_t off = (pre_i * p->mask_numel + pos) * p->inner + in_i;
+        copy_elem(dst + (size_t)i * elem, src + (size_t)off * elem, elem);
+    }
 }
 
 /* The layout of self[indices]: p->rank, p->res_sizes and the strides of every operand. */
@@ -226,6 +310,8 @@ static pt2c_status index_map(pt2c_op_ctx *ctx, index_params *p, const pt2c_ktens
 pt2c_status pt2c_shape_index(pt2c_op_ctx *ctx, void *params) {
     index_params *p = params;
     const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    if (p->mask)
+        return mask_shape(ctx, p, x);
     PT2C_TRY(index_map(ctx, p, x));
     return pt2c_op_set_out(ctx, 0, x->dtype, p->rank, p->res_sizes);
 }
@@ -234,6 +320,11 @@ void pt2c_k_index(const pt2c_kernel_args *args, int ith, int nth) {
     const index_params *p = args->params;
     const pt2c_ktensor *x = args->in[0];
     pt2c_ktensor *out = args->out[0];
+    if (p->mask) {
+        if (p->count > 0)
+            k_index_mask(p, x, args->in[p->item[p->mask_dim]], out, ith, nth);
+        return;
+    }
     size_t elem = pt2c_dtype_size(x->dtype);
     int64_t begin, end;
     pt2c_split_range(out->numel, ith, nth, &begin, &end);

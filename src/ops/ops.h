@@ -122,6 +122,11 @@ pt2c_status pt2c_op_optional_scalar(pt2c_op_ctx *ctx, const char *name, bool *pr
 /* dtype argument; PT2C_DTYPE_UNKNOWN when None/absent. */
 pt2c_status pt2c_op_dtype(pt2c_op_ctx *ctx, const char *name, pt2c_dtype *out);
 pt2c_status pt2c_op_string(pt2c_op_ctx *ctx, const char *name, const char *dflt, const char **out);
+/* This node's output sizes depend on its inputs' values (nonzero, x[mask]): its shape
+ * function runs only once those values exist, and the program runs node by node. */
+void pt2c_op_set_data_dependent(pt2c_op_ctx *ctx);
+/* The exported dtype of a graph value, PT2C_DTYPE_UNKNOWN if it has no tensor metadata. */
+pt2c_dtype pt2c_op_value_dtype(const pt2c_op_ctx *ctx, const char *value_name);
 /* Allocate the params struct in the plan arena (zeroed). */
 void *pt2c_op_params(pt2c_op_ctx *ctx, size_t size);
 

@@ -7,8 +7,8 @@
 
 /* Point each step's kernel views at the current value slots. Cheap; done per run because
  * user inputs (and views of them) may move between runs. */
-static void refresh_views(pt2c_plan *plan) {
-    /* Inputs that an in-place op writes run on a copy: the caller's data stays as given. */
+/* Inputs that an in-place op writes run on a copy: the caller's data stays as given. */
+static void prepare_inputs(pt2c_plan *plan) {
     for (int32_t i = 0; i < plan->n_user_inputs; i++) {
         pt2c_value *v = &plan->values[plan->user_inputs[i]];
         if (v->is_mutated && v->own_buffer && v->kind == PT2C_VALUE_TENSOR) {
@@ -18,16 +18,22 @@ static void refresh_views(pt2c_plan *plan) {
             v->t.data = v->own_buffer;
         }
     }
-    for (int64_t s = 0; s < plan->n_steps; s++) {
-        pt2c_step *step = &plan->steps[s];
-        for (int32_t i = 0; i < step->n_inputs; i++)
-            step->in_ptrs[i] = &plan->values[step->inputs[i]].t;
-        if ((step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE)) && step->n_outputs > 0 &&
-            step->outputs[0] >= 0)
-            plan->values[step->outputs[0]].t.data = plan->values[step->inputs[0]].t.data;
-        for (int32_t o = 0; o < step->n_outputs; o++)
-            step->out_ptrs[o] = step->outputs[o] >= 0 ? &plan->values[step->outputs[o]].t : NULL;
-    }
+}
+
+static void refresh_step(pt2c_plan *plan, pt2c_step *step) {
+    for (int32_t i = 0; i < step->n_inputs; i++)
+        step->in_ptrs[i] = &plan->values[step->inputs[i]].t;
+    if ((step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE)) && step->n_outputs > 0 &&
+        step->outputs[0] >= 0)
+        plan->values[step->outputs[0]].t.data = plan->values[step->inputs[0]].t.data;
+    for (int32_t o = 0; o < step->n_outputs; o++)
+        step->out_ptrs[o] = step->outputs[o] >= 0 ? &plan->values[step->outputs[o]].t : NULL;
+}
+
+static void refresh_views(pt2c_plan *plan) {
+    prepare_inputs(plan);
+    for (int64_t s = 0; s < plan->n_steps; s++)
+        refresh_step(plan, &plan->steps[s]);
 }
 
 static void run_step(pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
@@ -68,4 +74,26 @@ pt2c_status pt2c_plan_execute(pt2c_plan *plan, pt2c_error *err) {
     run_ctx ctx = {plan};
     pt2c_pool_run(plan->pool, run_share, &ctx);
     return PT2C_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Programs whose sizes depend on data (nonzero, x[mask], ...)                              */
+
+typedef struct step_ctx {
+    pt2c_plan *plan;
+    const pt2c_step *step;
+} step_ctx;
+
+static void run_one(void *p, int ith, int nth) {
+    step_ctx *c = p;
+    run_step(c->plan, c->step, ith, nth);
+}
+
+void pt2c_plan_prepare_inputs(pt2c_plan *plan) { prepare_inputs(plan); }
+
+void pt2c_plan_execute_step(pt2c_plan *plan, int64_t s) {
+    pt2c_step *step = &plan->steps[s];
+    refresh_step(plan, step);
+    step_ctx c = {plan, step};
+    pt2c_pool_run(plan->pool, run_one, &c);
 }

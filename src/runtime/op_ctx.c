@@ -572,3 +572,13 @@ pt2c_status pt2c_op_input_optional_list(pt2c_op_ctx *ctx, const char *name, int3
     }
     return PT2C_OK;
 }
+
+void pt2c_op_set_data_dependent(pt2c_op_ctx *ctx) { ctx->step->data_dependent = true; }
+
+pt2c_dtype pt2c_op_value_dtype(const pt2c_op_ctx *ctx, const char *value_name) {
+    const pt2c_graph *g = &ctx->plan->prog->ep.graph_module.graph;
+    int64_t idx;
+    if (!value_name || !pt2c_strmap_get(&g->tensor_index, value_name, &idx))
+        return PT2C_DTYPE_UNKNOWN;
+    return g->tensor_values[idx].meta.dtype;
+}

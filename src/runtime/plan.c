@@ -247,6 +247,8 @@ static pt2c_status bind_node(pt2c_plan *plan, const pt2c_node *node, int64_t ind
     step->inputs = ctx.inputs;
     step->n_inputs = ctx.n_inputs;
     step->params_bytes = step->params == ctx.last_params ? ctx.last_params_bytes : 0;
+    if (step->data_dependent)
+        plan->data_dependent = true;
     if (step->params && !step->params_bytes)
         plan->cacheable = false; /* params of unknown size: shape every signature afresh */
     st = bind_outputs(plan, step, err);
@@ -367,6 +369,53 @@ static pt2c_status make_writable(pt2c_plan *plan, int32_t slot, pt2c_error *err)
     return PT2C_OK;
 }
 
+/* Run one step's shape function and give its outputs buffers (or aliases). */
+static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, pt2c_error *err) {
+    pt2c_op_ctx ctx = {.plan = plan, .step = step, .err = err};
+    for (int32_t i = 0; i < step->n_inputs; i++) {
+        const pt2c_value *v = &plan->values[step->inputs[i]];
+        if (v->kind != PT2C_VALUE_TENSOR)
+            return pt2c_op_fail(&ctx, PT2C_ERR_FORMAT, "shape: input %d ('%s') is not a tensor",
+                                (int)i, v->name ? v->name : "?");
+    }
+    PT2C_TRY(step->op->shape(&ctx, step->params));
+    step->scratch_bytes = step->op->scratch ? step->op->scratch(&ctx, step->params) : 0;
+    if (step->scratch_bytes > plan->scratch_bytes)
+        plan->scratch_bytes = step->scratch_bytes;
+    for (int32_t o = 0; o < step->n_outputs; o++) {
+        int32_t slot = step->outputs[o];
+        if (slot < 0 || plan->values[slot].kind != PT2C_VALUE_TENSOR)
+            continue;
+        pt2c_value *v = &plan->values[slot];
+        if ((step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE)) && o == 0) {
+            /* Same bytes, new sizes: share the input's buffer. */
+            const pt2c_value *src = &plan->values[step->inputs[0]];
+            int32_t root = src->alias_of >= 0 ? src->alias_of : step->inputs[0];
+            v->alias_of = root;
+            v->t.data = src->t.data; /* re-pointed at execute for user inputs */
+            if (step->op->flags & PT2C_OP_INPLACE) {
+                PT2C_CHECK(v->t.numel == src->t.numel && v->t.dtype == src->t.dtype, err,
+                           PT2C_ERR_SHAPE,
+                           "shape: node '%s' (%s) writes in place into '%s', but its result "
+                           "has a different dtype or size",
+                           step->node->name, step->node->target, src->name ? src->name : "?");
+                PT2C_TRY(make_writable(plan, root, err));
+            }
+            continue;
+        }
+        uint64_t bytes;
+        PT2C_CHECK(pt2c_mul_u64((uint64_t)v->t.numel, pt2c_dtype_size(v->t.dtype), &bytes) &&
+                       bytes < SIZE_MAX / 2,
+                   err, PT2C_ERR_LIMIT, "plan: value '%s' is too large", v->name);
+        v->bytes = bytes;
+        v->t.data = pt2c_arena_alloc(plan->shape_arena, bytes ? (size_t)bytes : 1, 64);
+        PT2C_CHECK(v->t.data, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s' (%llu bytes)",
+                   v->name, (unsigned long long)bytes);
+        plan->activation_bytes += bytes;
+    }
+    return PT2C_OK;
+}
+
 /* Shape every step for the current inputs, allocating into plan->shape_arena. */
 static pt2c_status shape_fresh(pt2c_plan *plan, pt2c_error *err) {
     plan->shaped = false;
@@ -374,49 +423,12 @@ static pt2c_status shape_fresh(pt2c_plan *plan, pt2c_error *err) {
     plan->scratch_bytes = 0;
     PT2C_TRY(pt2c_plan_bind_symbols(plan, err));
     for (int64_t s = 0; s < plan->n_steps; s++) {
-        pt2c_step *step = &plan->steps[s];
-        pt2c_op_ctx ctx = {.plan = plan, .step = step, .err = err};
-        for (int32_t i = 0; i < step->n_inputs; i++) {
-            const pt2c_value *v = &plan->values[step->inputs[i]];
-            if (v->kind != PT2C_VALUE_TENSOR)
-                return pt2c_op_fail(&ctx, PT2C_ERR_FORMAT, "shape: input %d ('%s') is not a tensor",
-                                    (int)i, v->name ? v->name : "?");
-        }
-        PT2C_TRY(step->op->shape(&ctx, step->params));
-        step->scratch_bytes = step->op->scratch ? step->op->scratch(&ctx, step->params) : 0;
-        if (step->scratch_bytes > plan->scratch_bytes)
-            plan->scratch_bytes = step->scratch_bytes;
-        for (int32_t o = 0; o < step->n_outputs; o++) {
-            int32_t slot = step->outputs[o];
-            if (slot < 0 || plan->values[slot].kind != PT2C_VALUE_TENSOR)
-                continue;
-            pt2c_value *v = &plan->values[slot];
-            if ((step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE)) && o == 0) {
-                /* Same bytes, new sizes: share the input's buffer. */
-                const pt2c_value *src = &plan->values[step->inputs[0]];
-                int32_t root = src->alias_of >= 0 ? src->alias_of : step->inputs[0];
-                v->alias_of = root;
-                v->t.data = src->t.data; /* re-pointed at execute for user inputs */
-                if (step->op->flags & PT2C_OP_INPLACE) {
-                    PT2C_CHECK(v->t.numel == src->t.numel && v->t.dtype == src->t.dtype, err,
-                               PT2C_ERR_SHAPE,
-                               "shape: node '%s' (%s) writes in place into '%s', but its result "
-                               "has a different dtype or size",
-                               step->node->name, step->node->target, src->name ? src->name : "?");
-                    PT2C_TRY(make_writable(plan, root, err));
-                }
-                continue;
-            }
-            uint64_t bytes;
-            PT2C_CHECK(pt2c_mul_u64((uint64_t)v->t.numel, pt2c_dtype_size(v->t.dtype), &bytes) &&
-                           bytes < SIZE_MAX / 2,
-                       err, PT2C_ERR_LIMIT, "plan: value '%s' is too large", v->name);
-            v->bytes = bytes;
-            v->t.data = pt2c_arena_alloc(plan->shape_arena, bytes ? (size_t)bytes : 1, 64);
-            PT2C_CHECK(v->t.data, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s' (%llu bytes)",
-                       v->name, (unsigned long long)bytes);
-            plan->activation_bytes += bytes;
-        }
+        if (plan->steps[s].data_dependent)
+            return node_error(err, plan->steps[s].node, plan->steps[s].node_index, PT2C_ERR_SHAPE,
+                              "shape: %s",
+                              "the output size depends on the input data; it is known only "
+                              "when the program runs");
+        PT2C_TRY(shape_step(plan, &plan->steps[s], err));
     }
     if (plan->scratch_bytes) {
         plan->scratch = pt2c_arena_alloc(plan->shape_arena, plan->scratch_bytes, 64);
@@ -532,6 +544,42 @@ pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err) {
     }
     victim->used = true;
     victim->last_use = ++plan->tick;
+    plan->shape_plans++;
+    return PT2C_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Data-dependent sizes: shape and run node by node                                        */
+
+pt2c_status pt2c_plan_run_eager(pt2c_plan *plan, pt2c_error *err) {
+    /* Sizes may differ from run to run even for equal input sizes: fresh buffers each run,
+     * in cache entry 0 (the cache is not used for such programs). */
+    pt2c_shape_entry *e = &plan->cache[0];
+    if (e->arena_live)
+        pt2c_arena_deinit(&e->arena);
+    memset(e, 0, sizeof *e);
+    pt2c_arena_init(&e->arena, plan->prog->allocator);
+    e->arena_live = true;
+    plan->shape_arena = &e->arena;
+    plan->shaped = false;
+    plan->activation_bytes = 0;
+    plan->scratch_bytes = 0;
+    plan->scratch = NULL;
+    if (plan->n_threads > 1 && !plan->pool)
+        PT2C_TRY(pt2c_pool_create(plan->n_threads, plan->prog->allocator, &plan->pool, err));
+    PT2C_TRY(pt2c_plan_bind_symbols(plan, err));
+    pt2c_plan_prepare_inputs(plan);
+    for (int64_t s = 0; s < plan->n_steps; s++) {
+        pt2c_step *step = &plan->steps[s];
+        size_t had = plan->scratch_bytes;
+        PT2C_TRY(shape_step(plan, step, err));
+        if (plan->scratch_bytes > had || (plan->scratch_bytes && !plan->scratch)) {
+            plan->scratch = pt2c_arena_alloc(plan->shape_arena, plan->scratch_bytes, 64);
+            PT2C_CHECK(plan->scratch, err, PT2C_ERR_NOMEM, "plan: out of memory for scratch");
+        }
+        pt2c_plan_execute_step(plan, s);
+    }
+    plan->shaped = true;
     plan->shape_plans++;
     return PT2C_OK;
 }

@@ -57,6 +57,7 @@ typedef struct pt2c_step {
     int32_t n_outputs;
     void *params;        /* arena, op-specific; shape functions may write it */
     size_t params_bytes; /* its size, for the shape cache; 0 if none or unknown */
+    bool data_dependent; /* its output sizes depend on input values (parse said so) */
     size_t scratch_bytes;
     const pt2c_ktensor **in_ptrs; /* kernel views of inputs (arena) */
     pt2c_ktensor **out_ptrs;      /* kernel views of outputs (arena) */
@@ -107,6 +108,7 @@ typedef struct pt2c_plan {
     int64_t shape_plans; /* signatures shaped from scratch */
     int64_t cache_hits;  /* shapings answered by the cache */
     bool cacheable;      /* every step's params size is known (set at build) */
+    bool data_dependent; /* some step's sizes depend on data: run with pt2c_plan_run_eager */
 } pt2c_plan;
 
 /* Bind every node to its op and parse its arguments. When unsupported is non-NULL, nodes
@@ -121,6 +123,11 @@ pt2c_status pt2c_plan_bind_symbols(pt2c_plan *plan, pt2c_error *err);
 pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err);
 /* Run every kernel. */
 pt2c_status pt2c_plan_execute(pt2c_plan *plan, pt2c_error *err);
+/* For plans with data-dependent sizes: shape and run each step in turn, fresh buffers. */
+pt2c_status pt2c_plan_run_eager(pt2c_plan *plan, pt2c_error *err);
+/* exec.c pieces the eager path uses. */
+void pt2c_plan_prepare_inputs(pt2c_plan *plan);
+void pt2c_plan_execute_step(pt2c_plan *plan, int64_t s);
 
 /* The op context used by parse and shape functions (see ops.h for the accessors). */
 struct pt2c_op_ctx {

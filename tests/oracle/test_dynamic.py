@@ -202,17 +202,58 @@ def test_derived_dim_refused(two_inputs, tmp_path):
              "expected 2*")
 
 
-@pytest.mark.xfail(strict=True, reason="data-dependent output sizes (unbacked symbols such as "
-                                       "u0 from x[mask]) are not planned yet: issue 4 continues")
-def test_boolean_mask_indexing(tmp_path):
-    class Masked(nn.Module):
-        def forward(self, x, mask):
-            return x[mask] * 2
+class DataDependent(nn.Module):
+    """Output sizes that only the data decides (unbacked symbols u0, u1, ...)."""
 
-    x, mask = torch.randn(6, 3), torch.tensor([True, False, True, True, False, True])
-    ep = torch.export.export(Masked(), (x, mask))
-    path = tmp_path / "masked.pt2"
+    def forward(self, x, mask):
+        nz = torch.nonzero(x > 0.5)
+        picked = torch.masked_select(x, mask)
+        return nz, picked * 2, x[mask] + 1, x[:, mask[0]]
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_data_dependent_sizes(tmp_path, dialect):
+    torch.manual_seed(0)
+    ep = torch.export.export(DataDependent(), (torch.randn(5, 3), torch.rand(5, 3) > 0.5))
+    if dialect == "core_aten":
+        ep = ep.run_decompositions()
+    path = tmp_path / "data_dependent.pt2"
     torch.export.save(ep, str(path))
-    r = run_pt2c("run", path, *_save(tmp_path, x=x.numpy(), m=mask.numpy()), "-o", tmp_path / "o")
+    args, expected = [], []
+    for k in range(4):  # sizes differ from set to set although the input sizes do not
+        g = torch.Generator().manual_seed(k)
+        x, mask = torch.randn(5, 3, generator=g), torch.rand(5, 3, generator=g) > 0.3 + 0.1 * k
+        args += (["--next"] if k else []) + list(_save(tmp_path, **{f"x{k}": x.numpy(),
+                                                                    f"m{k}": mask.numpy()}))
+        expected.append([t.numpy() for t in DataDependent()(x, mask)])
+    r = run_pt2c("run", path, *args, "-o", tmp_path / "o", "--threads", "2")
     assert r.returncode == 0, r.stderr
-    np.testing.assert_allclose(np.load(tmp_path / "o" / "output_0.npy"), (x[mask] * 2).numpy())
+    for k, outs in enumerate(expected):
+        for i, want in enumerate(outs):
+            got = np.load(tmp_path / "o" / f"run_{k}" / f"output_{i}.npy")
+            assert got.dtype == want.dtype and got.shape == want.shape, (k, i, got.shape)
+            np.testing.assert_array_equal(got, want)
+
+
+class CheckedCount(nn.Module):
+    """A runtime assertion on a data-dependent size (torch._check becomes _assert_scalar)."""
+
+    def forward(self, x):
+        nz = torch.nonzero(x)
+        torch._check(nz.shape[0] >= 2)
+        return nz.float().sum(0)
+
+
+def test_data_dependent_runtime_check(tmp_path):
+    ep = torch.export.export(CheckedCount(), (torch.tensor([1.0, 0.0, 2.0, 3.0]),))
+    path = tmp_path / "checked.pt2"
+    torch.export.save(ep, str(path))
+    ok = _save(tmp_path, ok=np.array([1.0, 0.0, 2.0, 0.0], np.float32))
+    r = run_pt2c("run", path, *ok, "-o", tmp_path / "o")
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(np.load(tmp_path / "o" / "output_0.npy"),
+                                  CheckedCount()(torch.tensor([1.0, 0.0, 2.0, 0.0])).numpy())
+    bad = _save(tmp_path, bad=np.array([0.0, 0.0, 5.0, 0.0], np.float32))
+    r = run_pt2c("run", path, *bad)
+    assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "_assert_scalar" in r.stderr and "output 0" not in r.stdout, r.stderr
