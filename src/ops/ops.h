@@ -127,6 +127,8 @@ pt2c_status pt2c_op_string(pt2c_op_ctx *ctx, const char *name, const char *dflt,
 void pt2c_op_set_data_dependent(pt2c_op_ctx *ctx);
 /* The exported dtype of a graph value, PT2C_DTYPE_UNKNOWN if it has no tensor metadata. */
 pt2c_dtype pt2c_op_value_dtype(const pt2c_op_ctx *ctx, const char *value_name);
+/* The program's allocator, for temporary memory a shape function frees before returning. */
+const pt2c_allocator *pt2c_op_allocator(const pt2c_op_ctx *ctx);
 /* Allocate the params struct in the plan arena (zeroed). */
 void *pt2c_op_params(pt2c_op_ctx *ctx, size_t size);
 

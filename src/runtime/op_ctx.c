@@ -582,3 +582,7 @@ pt2c_dtype pt2c_op_value_dtype(const pt2c_op_ctx *ctx, const char *value_name) {
         return PT2C_DTYPE_UNKNOWN;
     return g->tensor_values[idx].meta.dtype;
 }
+
+const pt2c_allocator *pt2c_op_allocator(const pt2c_op_ctx *ctx) {
+    return ctx->plan->prog->allocator;
+}

@@ -257,3 +257,35 @@ def test_data_dependent_runtime_check(tmp_path):
     r = run_pt2c("run", path, *bad)
     assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "_assert_scalar" in r.stderr and "output 0" not in r.stdout, r.stderr
+
+
+class UniqueRepeat(nn.Module):
+    """torch.unique (sorted values, inverse, counts) and repeat_interleave with tensor and
+    int repeats: sizes from the data again."""
+
+    def forward(self, ids, x, reps):
+        values, inverse, counts = torch.unique(ids, return_inverse=True, return_counts=True)
+        return (values, inverse, counts, torch.repeat_interleave(x, reps, dim=0),
+                torch.repeat_interleave(reps), torch.repeat_interleave(x, 2, dim=1))
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_unique_and_repeat_interleave(tmp_path, dialect):
+    def make(seed):
+        g = torch.Generator().manual_seed(seed)
+        return (torch.randint(-3, 4, (4, 5), generator=g), torch.randn(3, 2, generator=g),
+                torch.randint(0, 4, (3,), generator=g))
+    ep = torch.export.export(UniqueRepeat(), make(0))
+    if dialect == "core_aten":
+        ep = ep.run_decompositions()
+    path = tmp_path / "unique_repeat.pt2"
+    torch.export.save(ep, str(path))
+    for seed in (1, 2, 3):
+        inputs = make(seed)
+        args = _save(tmp_path, **{f"a{i}": t.numpy() for i, t in enumerate(inputs)})
+        r = run_pt2c("run", path, *args, "-o", tmp_path / f"o{seed}")
+        assert r.returncode == 0, r.stderr
+        for i, want in enumerate(UniqueRepeat()(*inputs)):
+            got = np.load(tmp_path / f"o{seed}" / f"output_{i}.npy")
+            np.testing.assert_array_equal(got, want.numpy(), err_msg=f"seed {seed} output {i}")
+            assert got.dtype == want.numpy().dtype
