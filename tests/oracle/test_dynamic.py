@@ -72,8 +72,8 @@ CASES = {
     "gpt2": (
         _gpt2_long,
         (torch.randint(0, 128, (2, 16)),),
-        {"idx": {0: Dim("batch", min=1, max=8), 1: Dim("seq", min=2, max=128)}},
-        [(1, 2), (2, 7), (1, 64), (3, 128), (1, 2)],
+        {"idx": {0: Dim("batch", min=1, max=8), 1: Dim("seq", min=1, max=128)}},
+        [(1, 1), (2, 7), (1, 64), (3, 128), (4, 1), (2, 7)],
     ),
 }
 
