@@ -174,6 +174,12 @@ typedef struct pt2c_open_options {
 PT2C_API pt2c_status pt2c_program_open(const char *path, const pt2c_open_options *opts,
                                        pt2c_program **out, pt2c_error *err);
 /* Close and free everything the program owns. NULL is a no-op. */
+/* Open a .pt2 held in memory (a model linked into flash, a fuzzer's input). The bytes are
+ * borrowed: they must stay valid and unchanged until pt2c_program_close. name is used in
+ * messages (NULL: "<memory>"). */
+PT2C_API pt2c_status pt2c_program_open_memory(const void *data, size_t size, const char *name,
+                                              const pt2c_open_options *opts, pt2c_program **out,
+                                              pt2c_error *err);
 PT2C_API void pt2c_program_close(pt2c_program *prog);
 /* Free memory the program handed out (rendered text). */
 PT2C_API void pt2c_free(const pt2c_program *prog, void *ptr);

@@ -16,6 +16,8 @@ if [ "${1:-}" = "--test" ]; then
     command -v clang >/dev/null 2>&1 || need_apt+=(clang)
     command -v clang-format >/dev/null 2>&1 || need_apt+=(clang-format)
     command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
+    # libFuzzer's runtime (scripts/fuzz.sh); clang recommends it but minimal installs skip it.
+    dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || need_apt+=(libclang-rt-14-dev)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""

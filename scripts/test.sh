@@ -29,3 +29,6 @@ ctest --test-dir build --output-on-failure -j"$jobs"
 echo "== oracle tests against PyTorch $(python3 -c 'import torch; print(torch.__version__)')"
 PT2C_BIN="$PWD/build/pt2c" PT2C_BIN_ASAN="$PWD/build-asan/pt2c" \
     python3 -m pytest tests/oracle -q -rxXs
+
+echo "== fuzzing (libFuzzer, ASan+UBSan), ${PT2C_FUZZ_SECONDS:-60}s per target"
+scripts/fuzz.sh "${PT2C_FUZZ_SECONDS:-60}"

@@ -3,8 +3,9 @@
 
 #include <string.h>
 
-pt2c_status pt2c_program_open(const char *path, const pt2c_open_options *opts, pt2c_program **out,
-                              pt2c_error *err) {
+/* Shared by both openers: bytes come from a mapping of path, or from the caller. */
+static pt2c_status open_common(const char *path, const void *data, size_t size,
+                               const pt2c_open_options *opts, pt2c_program **out, pt2c_error *err) {
     pt2c_error_clear(err);
     if (!path || !out)
         return pt2c_error_set(err, PT2C_ERR_ARG, "open: path and out are required");
@@ -21,8 +22,13 @@ pt2c_status pt2c_program_open(const char *path, const pt2c_open_options *opts, p
     prog->path = pt2c_arena_strdup(&prog->arena, path);
     pt2c_status st =
         prog->path ? PT2C_OK : pt2c_error_set(err, PT2C_ERR_NOMEM, "open: out of memory");
-    if (st == PT2C_OK)
+    if (st == PT2C_OK && data) {
+        prog->file.data = size ? data : NULL;
+        prog->file.size = size;
+        prog->file_borrowed = true;
+    } else if (st == PT2C_OK) {
         st = pt2c_file_map(path, &prog->file, err);
+    }
     if (st == PT2C_OK)
         st = pt2c_pt2_load(prog, opts ? opts->model_name : NULL, err);
     if (st != PT2C_OK) {
@@ -33,10 +39,27 @@ pt2c_status pt2c_program_open(const char *path, const pt2c_open_options *opts, p
     return PT2C_OK;
 }
 
+pt2c_status pt2c_program_open(const char *path, const pt2c_open_options *opts, pt2c_program **out,
+                              pt2c_error *err) {
+    return open_common(path, NULL, 0, opts, out, err);
+}
+
+pt2c_status pt2c_program_open_memory(const void *data, size_t size, const char *name,
+                                     const pt2c_open_options *opts, pt2c_program **out,
+                                     pt2c_error *err) {
+    if (!data && size) {
+        pt2c_error_clear(err);
+        return pt2c_error_set(err, PT2C_ERR_ARG, "open: data is NULL but size is %zu", size);
+    }
+    static const uint8_t empty[1] = {0};
+    return open_common(name ? name : "<memory>", data ? data : empty, size, opts, out, err);
+}
+
 void pt2c_program_close(pt2c_program *prog) {
     if (!prog)
         return;
-    pt2c_file_unmap(&prog->file);
+    if (!prog->file_borrowed)
+        pt2c_file_unmap(&prog->file);
     pt2c_arena_deinit(&prog->arena);
     pt2c_dealloc(prog->allocator, prog, sizeof *prog);
 }

@@ -16,7 +16,8 @@ struct pt2c_program {
     const pt2c_allocator *allocator; /* borrowed */
     pt2c_limits limits;              /* resolved */
     pt2c_arena arena;                /* owns all IR and copies */
-    pt2c_mapped_file file;           /* owned mapping of the .pt2 */
+    pt2c_mapped_file file;           /* owned mapping of the .pt2, or the caller's bytes */
+    bool file_borrowed;              /* file holds the caller's bytes (open_memory) */
     const char *path;                /* as given to pt2c_program_open */
 
     pt2c_archive_layout layout;

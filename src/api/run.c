@@ -267,6 +267,11 @@ pt2c_status pt2c_runner_describe(pt2c_runner *r, char **out, size_t *out_len, pt
     PT2C_CHECK(r && out, err, PT2C_ERR_ARG, "describe: arguments required");
     if (r->plan.data_dependent) {
         /* Sizes that depend on data exist only once the program has run on the inputs. */
+        for (int32_t i = 0; i < r->plan.n_user_inputs; i++)
+            PT2C_CHECK(r->input_set[i], err, PT2C_ERR_ARG,
+                       "describe: input %d '%s' is needed: this program's sizes depend on its "
+                       "input data",
+                       (int)i, r->plan.values[r->plan.user_inputs[i]].name);
         PT2C_TRY(pt2c_plan_run_eager(&r->plan, err));
     } else if (r->shape_dirty || !r->plan.shaped) {
         PT2C_TRY(pt2c_plan_shape(&r->plan, err));

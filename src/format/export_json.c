@@ -146,11 +146,11 @@ static pt2c_status val_float(ctx *c, json_object *v, double *out) {
     } else if (json_object_is_type(v, json_type_string)) {
         const char *s = json_object_get_string(v);
         if (strcmp(s, "Infinity") == 0)
-            *out = INFINITY;
+            *out = (double)INFINITY;
         else if (strcmp(s, "-Infinity") == 0)
-            *out = -INFINITY;
+            *out = -(double)INFINITY;
         else if (strcmp(s, "NaN") == 0)
-            *out = NAN;
+            *out = (double)NAN;
         else
             return fail(c, PT2C_ERR_SCHEMA, "expected float, found string '%s'", s);
     } else {

@@ -148,7 +148,8 @@ static pt2c_status pop_mark(unpickler *u, pt2c_pyobj ***items, uint64_t *n) {
     if (!u->nm)
         return fail(u, PT2C_ERR_PICKLE, "no MARK on the stack");
     uint64_t m = u->marks[--u->nm];
-    *items = u->stack + m;
+    /* An empty stack has no array yet: NULL + 0 is undefined in C. */
+    *items = u->stack ? u->stack + m : NULL;
     *n = u->sp - m;
     u->sp = m;
     return PT2C_OK;

@@ -405,8 +405,11 @@ static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, pt2c_error *err)
         }
         uint64_t bytes;
         PT2C_CHECK(pt2c_mul_u64((uint64_t)v->t.numel, pt2c_dtype_size(v->t.dtype), &bytes) &&
-                       bytes < SIZE_MAX / 2,
-                   err, PT2C_ERR_LIMIT, "plan: value '%s' is too large", v->name);
+                       bytes < SIZE_MAX / 2 && bytes <= plan->prog->limits.max_tensor_bytes,
+                   err, PT2C_ERR_LIMIT,
+                   "plan: value '%s' would take %llu bytes, more than max_tensor_bytes (%llu)",
+                   v->name, (unsigned long long)v->t.numel * pt2c_dtype_size(v->t.dtype),
+                   (unsigned long long)plan->prog->limits.max_tensor_bytes);
         v->bytes = bytes;
         v->t.data = pt2c_arena_alloc(plan->shape_arena, bytes ? (size_t)bytes : 1, 64);
         PT2C_CHECK(v->t.data, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s' (%llu bytes)",
