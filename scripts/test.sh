@@ -26,6 +26,9 @@ ctest --test-dir build-asan --output-on-failure -j"$jobs"
 echo "== C unit tests (release)"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
+echo "== valgrind memcheck (a subset: show, extract, check, run, hostile files)"
+scripts/valgrind.sh
+
 echo "== oracle tests against PyTorch $(python3 -c 'import torch; print(torch.__version__)')"
 PT2C_BIN="$PWD/build/pt2c" PT2C_BIN_ASAN="$PWD/build-asan/pt2c" \
     python3 -m pytest tests/oracle -q -rxXs
