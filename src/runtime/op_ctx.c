@@ -319,7 +319,7 @@ static pt2c_status scalar_of(pt2c_op_ctx *ctx, const char *name, const pt2c_arg 
     case PT2C_ARG_FLOAT:
         out->dtype = PT2C_DTYPE_F64;
         out->f = a->f;
-        out->i = (int64_t)a->f;
+        out->i = pt2c_f64_to_i64(a->f);
         return PT2C_OK;
     case PT2C_ARG_BOOL:
         out->dtype = PT2C_DTYPE_BOOL;
@@ -420,7 +420,7 @@ int64_t pt2c_op_iarg(const pt2c_op_ctx *ctx, const pt2c_iarg *arg) {
     if (arg->slot < 0)
         return arg->value;
     const pt2c_value *v = &ctx->plan->values[arg->slot];
-    return v->kind == PT2C_VALUE_FLOAT ? (int64_t)v->f : v->i;
+    return v->kind == PT2C_VALUE_FLOAT ? pt2c_f64_to_i64(v->f) : v->i;
 }
 
 double pt2c_op_scalar_f64(const pt2c_op_ctx *ctx, const pt2c_scalar *s) {
@@ -438,9 +438,9 @@ bool pt2c_op_scalar_is_float(const pt2c_op_ctx *ctx, const pt2c_scalar *s) {
 
 int64_t pt2c_op_scalar_i64(const pt2c_op_ctx *ctx, const pt2c_scalar *s) {
     if (s->slot < 0)
-        return s->dtype == PT2C_DTYPE_F64 ? (int64_t)s->f : s->i;
+        return s->dtype == PT2C_DTYPE_F64 ? pt2c_f64_to_i64(s->f) : s->i;
     const pt2c_value *v = &ctx->plan->values[s->slot];
-    return v->kind == PT2C_VALUE_FLOAT ? (int64_t)v->f : v->i;
+    return v->kind == PT2C_VALUE_FLOAT ? pt2c_f64_to_i64(v->f) : v->i;
 }
 
 pt2c_status pt2c_op_set_out(pt2c_op_ctx *ctx, int32_t index, pt2c_dtype dtype, int32_t rank,

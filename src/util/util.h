@@ -70,6 +70,17 @@ void *pt2c_realloc(const pt2c_allocator *a, void *ptr, size_t old_size, size_t n
 void pt2c_dealloc(const pt2c_allocator *a, void *ptr, size_t size);
 
 /* Overflow-safe size arithmetic: return false on overflow. */
+/* double -> int64 without undefined behaviour: truncates toward zero, NaN gives 0, values
+ * beyond the range saturate (a C cast of inf or 1e30 is undefined). */
+static inline int64_t pt2c_f64_to_i64(double v) {
+    if (v != v)
+        return 0;
+    if (v >= 9223372036854775807.0)
+        return INT64_MAX;
+    if (v <= -9223372036854775808.0)
+        return INT64_MIN;
+    return (int64_t)v;
+}
 bool pt2c_mul_u64(uint64_t a, uint64_t b, uint64_t *out);
 bool pt2c_add_u64(uint64_t a, uint64_t b, uint64_t *out);
 
