@@ -300,13 +300,6 @@ static bool atom_int(const sym_node *n, int64_t *out) {
     return true;
 }
 
-static int64_t floordiv64(int64_t a, int64_t b) {
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
-}
-
 /* Rationals keep Mul(Rational(1, 2), s0) exact; results must come out integral. */
 typedef struct ratio {
     int64_t num, den;
@@ -381,12 +374,12 @@ static pt2c_status eval_node(const sym_node *n, eval_ctx *c, ratio *out, int dep
     }
     if ((name_is(n, "FloorDiv") || name_is(n, "CleanDiv")) && n->n_args == 2 && x[1] != 0 &&
         x[1] != -1) {
-        *out = (ratio){floordiv64(x[0], x[1]), 1};
+        *out = (ratio){pt2c_floordiv_i64(x[0], x[1]), 1};
         return PT2C_OK;
     }
     if ((name_is(n, "Mod") || name_is(n, "PythonMod")) && n->n_args == 2 && x[1] != 0 &&
         x[1] != -1) {
-        *out = (ratio){x[0] - floordiv64(x[0], x[1]) * x[1], 1};
+        *out = (ratio){pt2c_mod_i64(x[0], x[1]), 1};
         return PT2C_OK;
     }
     if ((name_is(n, "Max") || name_is(n, "Min")) && n->n_args > 0) {

@@ -361,26 +361,12 @@ static inline int64_t bin_i64(bin_op op, int64_t a, int64_t b, int64_t alpha) {
         if (b == -1)
             return (int64_t)(0 - ua); /* INT64_MIN / -1 wraps */
         return a / b;
-    case BIN_DIV_FLOOR: {
-        if (b == 0)
-            return 0;
-        if (b == -1)
-            return (int64_t)(0 - ua);
-        int64_t q = a / b;
-        if (a % b != 0 && (a < 0) != (b < 0))
-            q--;
-        return q;
-    }
+    case BIN_DIV_FLOOR:
+        return pt2c_floordiv_i64(a, b);
     case BIN_POW:
         return pow_i64(a, b);
-    case BIN_REM: {
-        if (b == 0)
-            return a;
-        if (b == -1)
-            return 0;
-        int64_t r = a % b;
-        return (r != 0 && (r < 0) != (b < 0)) ? r + b : r;
-    }
+    case BIN_REM:
+        return pt2c_mod_i64(a, b);
     case BIN_FMOD:
         return b == 0 ? a : b == -1 ? 0 : a % b;
     case BIN_MIN:

@@ -94,25 +94,6 @@ static pt2c_status parse_sym(pt2c_op_ctx *ctx, void **params, sym_fn fn, int32_t
     return PT2C_OK;
 }
 
-/* Python's // and % on ints: floor toward -inf, remainder with the divisor's sign. */
-static int64_t py_floordiv(int64_t a, int64_t b) {
-    if (b == -1)
-        return (int64_t)(0 - (uint64_t)a); /* INT64_MIN // -1 wraps instead of trapping */
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
-}
-
-static int64_t py_mod(int64_t a, int64_t b) {
-    if (b == -1)
-        return 0;
-    int64_t r = a % b;
-    if (r != 0 && ((r < 0) != (b < 0)))
-        r += b;
-    return r;
-}
-
 static pt2c_status set_num(pt2c_op_ctx *ctx, num v) {
     return v.is_float ? pt2c_op_set_out_float(ctx, 0, v.f) : pt2c_op_set_out_int(ctx, 0, v.i);
 }
@@ -144,8 +125,8 @@ static pt2c_status shape_sym(pt2c_op_ctx *ctx, void *params) {
             double q = floor(a.f / b.f);
             return set_num(ctx, make_float(p->fn == SYM_FLOORDIV ? q : a.f - q * b.f));
         }
-        return set_num(ctx,
-                       make_int(p->fn == SYM_FLOORDIV ? py_floordiv(a.i, b.i) : py_mod(a.i, b.i)));
+        return set_num(ctx, make_int(p->fn == SYM_FLOORDIV ? pt2c_floordiv_i64(a.i, b.i)
+                                                           : pt2c_mod_i64(a.i, b.i)));
     case SYM_TRUEDIV:
         if (b.f == 0.0)
             return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: symbolic division by zero");

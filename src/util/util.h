@@ -70,6 +70,29 @@ void *pt2c_realloc(const pt2c_allocator *a, void *ptr, size_t old_size, size_t n
 void pt2c_dealloc(const pt2c_allocator *a, void *ptr, size_t size);
 
 /* Overflow-safe size arithmetic: return false on overflow. */
+/* Python's // and % on int64 (floor toward -inf; the remainder takes the divisor's sign),
+ * defined everywhere: x // 0 is 0 and x % 0 is x (PyTorch raises; kernels cannot), and
+ * INT64_MIN // -1 wraps instead of trapping. */
+static inline int64_t pt2c_floordiv_i64(int64_t a, int64_t b) {
+    if (b == 0)
+        return 0;
+    if (b == -1)
+        return (int64_t)(0 - (uint64_t)a);
+    int64_t q = a / b;
+    if (a % b != 0 && (a < 0) != (b < 0))
+        q--;
+    return q;
+}
+
+static inline int64_t pt2c_mod_i64(int64_t a, int64_t b) {
+    if (b == 0)
+        return a;
+    if (b == -1)
+        return 0;
+    int64_t r = a % b;
+    return (r != 0 && (r < 0) != (b < 0)) ? r + b : r;
+}
+
 /* double -> int64 without undefined behaviour: truncates toward zero, NaN gives 0, values
  * beyond the range saturate (a C cast of inf or 1e30 is undefined). */
 static inline int64_t pt2c_f64_to_i64(double v) {
