@@ -247,8 +247,23 @@ PT2C_API pt2c_status pt2c_tensor_write_npy(const pt2c_tensor_info *tensor, const
 
 typedef struct pt2c_runner pt2c_runner;
 
+/* Which vector kernels run. AUTO: the PT2C_ISA environment variable when set ("generic",
+ * "avx2", "avx512"), else the best the CPU has. Every choice gives bit-identical results:
+ * each output element is computed by the same fused multiply-adds in the same order. */
+typedef enum pt2c_isa {
+    PT2C_ISA_AUTO = 0,
+    PT2C_ISA_GENERIC, /* plain C (fmaf), any CPU */
+    PT2C_ISA_AVX2,    /* x86-64 AVX2 + FMA */
+    PT2C_ISA_AVX512   /* x86-64 AVX-512F (+ FMA) */
+} pt2c_isa;
+
+/* "generic", "avx2", "avx512" ("auto" for PT2C_ISA_AUTO). */
+PT2C_API const char *pt2c_isa_name(pt2c_isa isa);
+
 typedef struct pt2c_run_options {
-    int n_threads; /* worker threads for kernels (0 or 1: the calling thread only) */
+    int n_threads; /* kernel threads, the caller included; 0: every online core */
+    pt2c_isa isa;  /* PT2C_ISA_AUTO unless forced; a choice the CPU lacks is an error */
+    int profile;   /* 1: time every node of every run (pt2c_runner_profile) */
 } pt2c_run_options;
 
 /* Bind every node to its op. Fails at the first node without a kernel; pt2c_program_check
@@ -294,9 +309,38 @@ PT2C_API void pt2c_npy_free(void *buffer);
 typedef struct pt2c_runner_stats {
     int64_t shape_plans;
     int64_t cache_hits;
-    uint64_t activation_bytes; /* buffers of the current plan */
+    uint64_t activation_bytes; /* intermediate tensors of the current plan, summed */
+    uint64_t arena_bytes;      /* the one block they are placed in (reused by lifetime) */
+    uint64_t scratch_bytes;    /* kernels' scratch, all threads */
+    uint64_t packed_bytes;     /* weights repacked for the kernels at plan time */
+    int n_threads;             /* threads the runner uses */
+    pt2c_isa isa;              /* the kernels it runs */
 } pt2c_runner_stats;
 PT2C_API void pt2c_runner_get_stats(const pt2c_runner *runner, pt2c_runner_stats *out);
+
+/* Plan for the inputs given so far (the exported sizes where none were given) without
+ * running: afterwards pt2c_runner_get_stats reports the arena, scratch and packed weights
+ * the runs will use. pt2c_runner_run plans by itself; this only moves the cost earlier.
+ * Programs whose sizes depend on their data (nonzero, x[mask]) plan node by node as they
+ * run: for them this does nothing. */
+PT2C_API pt2c_status pt2c_runner_prepare(pt2c_runner *runner, pt2c_error *err);
+
+/* Per-node timing, collected when the runner was made with opts.profile = 1. One entry per
+ * step the runner executes, in execution order; a step that runs several fused nodes is
+ * named after its first node and its op reads "aten.convolution+aten.relu". */
+typedef struct pt2c_node_profile {
+    const char *node; /* borrowed (runner lifetime): FX node name */
+    const char *op;   /* borrowed (runner lifetime): op target(s) */
+    int64_t runs;     /* runs timed since the last reset */
+    double seconds;   /* wall time over those runs, barrier to barrier */
+    double flop;      /* floating-point operations of one run (multiply-adds count 2); 0 for
+                         ops that do not count them */
+} pt2c_node_profile;
+
+PT2C_API size_t pt2c_runner_n_profile(const pt2c_runner *runner);
+PT2C_API pt2c_status pt2c_runner_profile(const pt2c_runner *runner, size_t index,
+                                         pt2c_node_profile *out, pt2c_error *err);
+PT2C_API void pt2c_runner_profile_reset(pt2c_runner *runner);
 
 /* Per-node dtypes and shapes of the runner's current plan (shaping it for the inputs given
  * so far, or the exported sizes), like FakeTensor propagation: "name: op -> f32[1, 6]". */

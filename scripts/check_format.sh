@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bad=0
-for f in $(git ls-files '*.c' '*.h' 2>/dev/null || find include src tools tests examples -name '*.[ch]'); do
+for f in $(git ls-files '*.c' '*.h' '*.inc' 2>/dev/null || find include src tools tests examples -name '*.[ch]'); do
     if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then
         echo "not clang-formatted: $f (run: clang-format -i $f)"
         bad=1

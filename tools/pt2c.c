@@ -39,7 +39,7 @@ static const char usage[] =
     "      -i FILE.npy            a user input, in signature order (repeat); default: the\n"
     "                             archive's sample inputs, else seeded random inputs\n"
     "      -o DIR                 write output_0.npy, output_1.npy, ... into DIR\n"
-    "      --threads N            kernel threads (default 1)\n"
+    "      --threads N            kernel threads (default: every online core)\n"
     "      --seed S               seed for random inputs (default 0)\n"
     "      --iterations N         run N times (buffer mutations carry over, as N calls\n"
     "                             of the module would); outputs are the last run's;\n"
@@ -261,7 +261,7 @@ typedef struct run_args {
 
 static int parse_run_args(int argc, char **argv, run_args *a) {
     memset(a, 0, sizeof *a);
-    a->threads = 1;
+    a->threads = 0; /* every online core */
     a->iterations = 1;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
@@ -484,10 +484,13 @@ static int run_group(const run_args *a, int g, pt2c_runner *runner) {
         if (pt2c_runner_run(runner, &err) != PT2C_OK)
             return fail(a->model, &err);
     }
-    if (a->iterations > 1)
-        printf("%ld runs, %.3f ms per run after the first, %d thread%s\n", a->iterations,
-               (now_seconds() - t0) * 1e3 / (double)(a->iterations - 1), a->threads,
-               a->threads == 1 ? "" : "s");
+    if (a->iterations > 1) {
+        pt2c_runner_stats st;
+        pt2c_runner_get_stats(runner, &st);
+        printf("%ld runs, %.3f ms per run after the first, %d thread%s, %s kernels\n",
+               a->iterations, (now_seconds() - t0) * 1e3 / (double)(a->iterations - 1),
+               st.n_threads, st.n_threads == 1 ? "" : "s", pt2c_isa_name(st.isa));
+    }
     char dir[4096] = "";
     if (a->out_dir) {
         int rc = make_dir(a->out_dir);
@@ -529,7 +532,8 @@ static int cmd_run(int argc, char **argv) {
         return rc;
     pt2c_error err;
     pt2c_runner *runner = NULL;
-    pt2c_run_options opts = {a.threads};
+    pt2c_run_options opts = {0};
+    opts.n_threads = a.threads;
     void *buffers[MAX_INPUTS] = {NULL};
     size_t n_buffers = 0;
     int owned_random[MAX_INPUTS] = {0};

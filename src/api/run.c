@@ -30,7 +30,14 @@ pt2c_status pt2c_runner_create(const pt2c_program *prog, const pt2c_run_options 
         pt2c_runner_destroy(r);
         return st;
     }
-    r->plan.n_threads = opts && opts->n_threads > 1 ? opts->n_threads : 1;
+    r->plan.n_threads = opts && opts->n_threads > 0 ? opts->n_threads : pt2c_online_cores();
+    if (r->plan.n_threads > PT2C_POOL_MAX_THREADS)
+        r->plan.n_threads = PT2C_POOL_MAX_THREADS;
+    st = pt2c_cpu_resolve(opts ? opts->isa : PT2C_ISA_AUTO, &r->plan.cpu, err);
+    if (st != PT2C_OK) {
+        pt2c_runner_destroy(r);
+        return st;
+    }
     int32_t n_in = r->plan.n_user_inputs, n_out = r->plan.n_user_outputs;
     r->input_set = PT2C_ARENA_ARRAY(&r->plan.arena, bool, n_in + 1);
     r->expected = PT2C_ARENA_ARRAY(&r->plan.arena, pt2c_ktensor, n_in + 1);
@@ -166,6 +173,18 @@ pt2c_status pt2c_runner_run(pt2c_runner *r, pt2c_error *err) {
             }
             memcpy(dst->t.data, src->t.data, bytes);
         }
+    }
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_runner_prepare(pt2c_runner *r, pt2c_error *err) {
+    pt2c_error_clear(err);
+    PT2C_CHECK(r, err, PT2C_ERR_ARG, "run: runner is required");
+    if (r->plan.data_dependent)
+        return PT2C_OK; /* sizes exist only as it runs: each run plans node by node */
+    if (r->shape_dirty || !r->plan.shaped) {
+        PT2C_TRY(pt2c_plan_shape(&r->plan, err));
+        r->shape_dirty = false;
     }
     return PT2C_OK;
 }
@@ -314,4 +333,9 @@ void pt2c_runner_get_stats(const pt2c_runner *r, pt2c_runner_stats *out) {
     out->shape_plans = r->plan.shape_plans;
     out->cache_hits = r->plan.cache_hits;
     out->activation_bytes = r->plan.activation_bytes;
+    out->arena_bytes = r->plan.activation_bytes; /* one buffer per value until planned */
+    out->scratch_bytes = (uint64_t)r->plan.scratch_bytes * (uint64_t)r->plan.n_threads;
+    out->packed_bytes = r->plan.packed_bytes;
+    out->n_threads = r->plan.n_threads;
+    out->isa = r->plan.cpu ? r->plan.cpu->isa : PT2C_ISA_AUTO;
 }

@@ -19,15 +19,14 @@
  * threads): scores are 8-lane float dot products summed in a fixed lane order, softmax
  * subtracts the row maximum and sums in double, the weighted sum of values accumulates in
  * float in key order and is divided by the sum at the end.
- * Scratch: S floats per thread, for up to PT2C_ATTN_MAX_THREADS threads (the executor's
- * limit): the scratch size is fixed at shape time, before a run's thread count is known.
+ * Scratch: S floats per thread (each thread has its own).
  */
 #include "ops/op_decls.h"
 #include "ops/simd.h"
 
 #include <math.h>
 
-enum { PT2C_ATTN_MAX_THREADS = 64, ATTN_MAX_BATCH = PT2C_MAX_RANK - 2 };
+enum { ATTN_MAX_BATCH = PT2C_MAX_RANK - 2 };
 
 typedef struct attn_params {
     int32_t mask; /* input index or -1 */
@@ -199,7 +198,7 @@ pt2c_status pt2c_shape_sdpa(pt2c_op_ctx *ctx, void *params) {
 size_t pt2c_scratch_sdpa(pt2c_op_ctx *ctx, const void *params) {
     const attn_params *p = params;
     (void)ctx;
-    return (size_t)PT2C_ATTN_MAX_THREADS * (size_t)p->S * sizeof(float);
+    return (size_t)p->S * sizeof(float); /* each thread: one row of scores */
 }
 
 /* One output row: scores of query row qr (query index l) against the S keys at kb,
@@ -256,17 +255,13 @@ static PT2C_SIMD_CLONES float attn_row(const attn_params *p, const float *qr, co
 
 void pt2c_k_sdpa(const pt2c_kernel_args *args, int ith, int nth) {
     const attn_params *p = args->params;
-    if (nth > PT2C_ATTN_MAX_THREADS)
-        nth = PT2C_ATTN_MAX_THREADS; /* the rest idle: scratch has that many slots */
-    if (ith >= nth)
-        return;
     const float *q = args->in[0]->data, *k = args->in[1]->data, *v = args->in[2]->data;
     const pt2c_ktensor *mt = p->mask >= 0 ? args->in[p->mask] : NULL;
     float *out = args->out[0]->data;
     float *lse = args->n_out > 1 && args->out[1] ? args->out[1]->data : NULL;
     int64_t L = p->L, S = p->S, E = p->E, Ev = p->Ev;
     int64_t mat_m = mt ? (p->m_l ? L : 1) * (p->m_s ? S : 1) : 0;
-    float *sc = (float *)args->scratch + (size_t)ith * (size_t)S;
+    float *sc = args->scratch;
     int64_t rows = Ev ? args->out[0]->numel / Ev : 0;
     int64_t begin, end;
     pt2c_split_range(rows, ith, nth, &begin, &end);

@@ -38,8 +38,8 @@
  * fixed order (kernel row, kernel column, input channel) by output column phase (see
  * pt2c_k_conv_transpose), so the inner loops are contiguous.
  */
+#include "ops/gemm.h"
 #include "ops/op_decls.h"
-#include "ops/simd.h"
 
 #include <string.h>
 
@@ -52,6 +52,9 @@ typedef struct conv_params {
     bool transposed; /* weight is [C, O/g, K...] and the op scatters */
     /* Resolved per shape, 2-D form (index 0 = H, 1 = W); p is the padding before. */
     int64_t s[2], p[2], d[2];
+    const float *packed;     /* nullable, plan memory: the constant weight in GEMM panels */
+    size_t packed_per_group; /* floats of packed per group */
+    const pt2c_cpu *packed_for;
 } conv_params;
 
 static pt2c_status parse_padding(pt2c_op_ctx *ctx, conv_params *p) {
@@ -114,6 +117,8 @@ pt2c_status pt2c_parse_conv_transpose(pt2c_op_ctx *ctx, void **params) {
 pt2c_status pt2c_parse_convolution(pt2c_op_ctx *ctx, void **params) {
     return parse_conv(ctx, params, -1);
 }
+
+static pt2c_status conv_pack_weight(pt2c_op_ctx *ctx, conv_params *p);
 
 /* Entry i of a per-spatial-dim list (a single entry applies to every dim). */
 static int64_t list_at(pt2c_op_ctx *ctx, const pt2c_iarg_list *l, int32_t i) {
@@ -228,21 +233,21 @@ pt2c_status pt2c_shape_conv(pt2c_op_ctx *ctx, void *params) {
                                 "shape: bias is %s with %lld elements, expected float32 with %lld",
                                 pt2c_dtype_name(b->dtype), (long long)b->numel, (long long)O);
     }
+    PT2C_TRY(conv_pack_weight(ctx, p));
+    int64_t out_numel = 1;
+    for (int32_t d = 0; d < r; d++)
+        out_numel *= out_sizes[d];
+    /* Each output element: Cg * KH * KW multiply-adds. */
+    pt2c_op_set_flops(ctx, 2.0 * (double)out_numel *
+                               (double)(w->numel / (w->sizes[0] ? w->sizes[0] : 1)) *
+                               (p->transposed ? 0.0 : 1.0));
     return pt2c_op_set_out(ctx, 0, PT2C_DTYPE_F32, r, out_sizes);
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* Forward kernel                                                                           */
+/* Forward kernel: implicit GEMM                                                            */
 
-#define CONV_CLONES PT2C_SIMD_CLONES
-
-enum {
-    QUAD = 4,            /* output channels per register tile */
-    QUAD_X = 8,          /* output columns per 4-channel tile */
-    ONE_X = 16,          /* output columns per 1-channel tile (depthwise) */
-    PACK_FLOATS = 16384, /* packed input rows per thread: a 64 KiB stack buffer */
-    MAX_TAPS = 32        /* kernel widths with precomputed tap offsets; wider: generic */
-};
+enum { PACK_FLOATS = 16384 /* transposed kernel: a 64 KiB stack row per thread */ };
 
 /* Geometry in the 2-D form, per image. */
 typedef struct conv_geom {
@@ -251,194 +256,7 @@ typedef struct conv_geom {
     int64_t Cg, Og;    /* channels per group (input, output) */
     int64_t KH, KW, KK;
     int64_t s[2], p[2], d[2];
-    bool direct;  /* 1x1, stride 1, no padding: read the input in place, no packing */
-    bool generic; /* a kernel row too long to pack: the plain loops of conv_generic */
-    /* Packing (see conv_pack): output columns go in segments of seg (a multiple of 16, or
-     * all of OW); a packed row holds s[1] phases of plen floats (rowlen in all); chunk
-     * input channels are packed at once. */
-    int64_t seg, plen, rowlen, chunk;
-    /* Plane mode: every padded input row the output needs (Hp of them) of every channel of
-     * a group fits the buffer, so it is packed once per (image, group) instead of per row. */
-    bool plane;
-    int64_t Hp;
 } conv_geom;
-
-/* One row job: a block of output channels of output row oy, columns [0, nx) of a segment,
- * over input channels [c0, c0 + nc) whose rows are at xin (channel stride xc, kernel-row
- * stride xky; rows for ky0 .. ky1 only). first: start from the bias, else add to the
- * partial sums already in out. */
-typedef struct conv_job {
-    const conv_geom *g;
-    const float *xin;
-    int64_t xc, xky;
-    int64_t ky0, ky1, nc, nx;
-    const float *w[QUAD]; /* weights of each channel at input channel c0 (row stride KK) */
-    float bias[QUAD];
-    float *out[QUAD]; /* output rows at the segment's first column */
-    bool first;
-    int64_t tap[MAX_TAPS]; /* tap_offset(kx) for kx < KW (KW <= MAX_TAPS) */
-} conv_job;
-
-/* Offset of tap kx within a packed row (a plain row when direct: 1x1 has only kx = 0). */
-static int64_t tap_offset(const conv_geom *g, int64_t kx) {
-    if (g->direct)
-        return 0;
-    int64_t t = kx * g->d[1];
-    return (t % g->s[1]) * g->plen + t / g->s[1];
-}
-
-/* Start value of a tile of channel b: the bias, or the partial sums stored by the previous
- * chunk. Through a local array, so the accumulators never have their address taken and
- * stay in registers. */
-#define TILE_START(acc, j, b, x0, nx)                                                              \
-    do {                                                                                           \
-        if (!(j)->first && (nx) == 8) {                                                            \
-            V8_LOAD(acc, (j)->out[b] + (x0));                                                      \
-        } else {                                                                                   \
-            float t_[8];                                                                           \
-            for (int q_ = 0; q_ < 8; q_++)                                                         \
-                t_[q_] = (j)->first ? (j)->bias[b] : 0.0f;                                         \
-            if (!(j)->first)                                                                       \
-                memcpy(t_, (j)->out[b] + (x0), sizeof(float) * (size_t)(nx));                      \
-            V8_LOAD(acc, t_);                                                                      \
-        }                                                                                          \
-    } while (0)
-
-/* Full tiles store directly (a fixed-size copy the compiler inlines); partial ones copy. */
-#define TILE_STORE(acc, row, x0, nx)                                                               \
-    do {                                                                                           \
-        if ((nx) == 8) {                                                                           \
-            V8_STORE((row) + (x0), acc);                                                           \
-        } else {                                                                                   \
-            float t_[8];                                                                           \
-            V8_STORE(t_, acc);                                                                     \
-            memcpy((row) + (x0), t_, sizeof(float) * (size_t)(nx));                                \
-        }                                                                                          \
-    } while (0)
-
-/* Eight input floats from src; fewer than 8 (the last tile of an unpadded 1x1 row, where
- * the row really ends) through a zero-filled copy. */
-#define LOAD_PART(xv, src, nx)                                                                     \
-    do {                                                                                           \
-        float t_[8] = {0};                                                                         \
-        memcpy(t_, (src), sizeof(float) * (size_t)(nx));                                           \
-        V8_LOAD(xv, t_);                                                                           \
-    } while (0)
-
-/* Four output channels, 8 columns per tile. */
-static CONV_CLONES void conv_row_quad(const conv_job *j) {
-    const conv_geom *g = j->g;
-    const int64_t KW = g->KW, KK = g->KK, nc = j->nc, xcs = j->xc, xky = j->xky;
-    const int64_t ky0 = j->ky0, ky1 = j->ky1;
-    const float *w0 = j->w[0], *w1 = j->w[1], *w2 = j->w[2], *w3 = j->w[3];
-    for (int64_t x0 = 0; x0 < j->nx; x0 += QUAD_X) {
-        int nx = (int)(j->nx - x0 < QUAD_X ? j->nx - x0 : QUAD_X);
-        v8 a0, a1, a2, a3, xv;
-        TILE_START(a0, j, 0, x0, nx);
-        TILE_START(a1, j, 1, x0, nx);
-        TILE_START(a2, j, 2, x0, nx);
-        TILE_START(a3, j, 3, x0, nx);
-        if (g->direct) {
-            /* 1x1: one tap per channel, read in place. */
-            const float *xp = j->xin + x0;
-            if (nx == QUAD_X)
-                for (int64_t c = 0; c < nc; c++) {
-                    V8_LOAD(xv, xp + c * xcs);
-                    V8_MADD(a0, w0[c], xv);
-                    V8_MADD(a1, w1[c], xv);
-                    V8_MADD(a2, w2[c], xv);
-                    V8_MADD(a3, w3[c], xv);
-                }
-            else
-                for (int64_t c = 0; c < nc; c++) {
-                    LOAD_PART(xv, xp + c * xcs, nx);
-                    V8_MADD(a0, w0[c], xv);
-                    V8_MADD(a1, w1[c], xv);
-                    V8_MADD(a2, w2[c], xv);
-                    V8_MADD(a3, w3[c], xv);
-                }
-        } else {
-            /* Packed rows hold whole tiles: every load is a full vector. */
-            for (int64_t c = 0; c < nc; c++) {
-                const float *xc = j->xin + c * xcs + x0;
-                for (int64_t ky = ky0; ky < ky1; ky++) {
-                    const float *xr = xc + (ky - ky0) * xky;
-                    int64_t wi = c * KK + ky * KW;
-                    for (int64_t kx = 0; kx < KW; kx++) {
-                        V8_LOAD(xv, xr + j->tap[kx]);
-                        V8_MADD(a0, w0[wi + kx], xv);
-                        V8_MADD(a1, w1[wi + kx], xv);
-                        V8_MADD(a2, w2[wi + kx], xv);
-                        V8_MADD(a3, w3[wi + kx], xv);
-                    }
-                }
-            }
-        }
-        TILE_STORE(a0, j->out[0], x0, nx);
-        TILE_STORE(a1, j->out[1], x0, nx);
-        TILE_STORE(a2, j->out[2], x0, nx);
-        TILE_STORE(a3, j->out[3], x0, nx);
-    }
-}
-
-/* One output channel, 16 columns per tile (depthwise, and channels left over by quads). */
-static CONV_CLONES void conv_row_one(const conv_job *j) {
-    const conv_geom *g = j->g;
-    const int64_t KW = g->KW, KK = g->KK, nc = j->nc, xcs = j->xc, xky = j->xky;
-    const int64_t ky0 = j->ky0, ky1 = j->ky1;
-    const float *w0 = j->w[0];
-    for (int64_t x0 = 0; x0 < j->nx; x0 += ONE_X) {
-        int nx = (int)(j->nx - x0 < ONE_X ? j->nx - x0 : ONE_X);
-        int nx0 = nx < 8 ? nx : 8, nx1 = nx - nx0;
-        v8 a0, a1, xv;
-        TILE_START(a0, j, 0, x0, nx0);
-        a1 = a0;
-        if (nx1 > 0)
-            TILE_START(a1, j, 0, x0 + 8, nx1);
-        if (g->direct) {
-            const float *xp = j->xin + x0;
-            if (nx == ONE_X)
-                for (int64_t c = 0; c < nc; c++) {
-                    V8_LOAD(xv, xp + c * xcs);
-                    V8_MADD(a0, w0[c], xv);
-                    V8_LOAD(xv, xp + c * xcs + 8);
-                    V8_MADD(a1, w0[c], xv);
-                }
-            else
-                for (int64_t c = 0; c < nc; c++) {
-                    LOAD_PART(xv, xp + c * xcs, nx0);
-                    V8_MADD(a0, w0[c], xv);
-                    if (nx1 > 0) {
-                        LOAD_PART(xv, xp + c * xcs + 8, nx1);
-                        V8_MADD(a1, w0[c], xv);
-                    }
-                }
-        } else {
-            for (int64_t c = 0; c < nc; c++) {
-                const float *xc = j->xin + c * xcs + x0;
-                for (int64_t ky = ky0; ky < ky1; ky++) {
-                    const float *xr = xc + (ky - ky0) * xky;
-                    const float *wr = w0 + c * KK + ky * KW;
-                    for (int64_t kx = 0; kx < KW; kx++) {
-                        V8_LOAD(xv, xr + j->tap[kx]);
-                        V8_MADD(a0, wr[kx], xv);
-                        V8_LOAD(xv, xr + j->tap[kx] + 8);
-                        V8_MADD(a1, wr[kx], xv);
-                    }
-                }
-            }
-        }
-        TILE_STORE(a0, j->out[0], x0, nx0);
-        if (nx1 > 0)
-            TILE_STORE(a1, j->out[0], x0 + 8, nx1);
-    }
-}
-
-/* Floats one channel's packed rows take for a segment of seg output columns. */
-static int64_t packed_per_channel(const conv_geom *g, int64_t seg) {
-    int64_t round = (seg + ONE_X - 1) / ONE_X * ONE_X;
-    return g->KH * g->s[1] * (round + (g->KW - 1) * g->d[1] / g->s[1] + 1);
-}
 
 static conv_geom make_geom(const conv_params *p, const pt2c_ktensor *x, const pt2c_ktensor *w,
                            const pt2c_ktensor *out) {
@@ -461,105 +279,107 @@ static conv_geom make_geom(const conv_params *p, const pt2c_ktensor *x, const pt
         g.p[i] = p->p[i];
         g.d[i] = p->d[i];
     }
-    if (p->transposed)
-        return g;
-    g.direct = g.KK == 1 && g.s[0] == 1 && g.s[1] == 1 && g.p[0] == 0 && g.p[1] == 0;
-    if (g.direct) {
-        /* 1x1, stride 1, unpadded: the image is one row of H*W pixels. */
-        g.W *= g.H;
-        g.OW *= g.OH;
-        g.H = g.OH = 1;
-        /* Segments sized so one segment of every input channel (~32 KiB) stays in cache
-         * while all output channel blocks of the row pass over it. */
-        g.seg = 8192 / (g.Cg > 0 ? g.Cg : 1) / ONE_X * ONE_X;
-        g.seg = g.seg < ONE_X ? ONE_X : g.seg > g.OW ? g.OW : g.seg;
-        g.chunk = g.Cg;
-        return g;
-    }
-    /* Whole rows when one channel's rows fit the buffer, else the widest segment that does
-     * (huge kernels or strides with no segment of 16 fitting take the generic loops). */
-    g.seg = g.OW;
-    if (packed_per_channel(&g, g.seg) > PACK_FLOATS) {
-        g.seg = ONE_X;
-        while (packed_per_channel(&g, g.seg + ONE_X) <= PACK_FLOATS && g.seg + ONE_X < g.OW)
-            g.seg += ONE_X;
-        if (packed_per_channel(&g, g.seg) > PACK_FLOATS) {
-            g.generic = true;
-            return g;
-        }
-    }
-    if (g.KW > MAX_TAPS) {
-        g.generic = true;
-        return g;
-    }
-    g.plen = packed_per_channel(&g, g.seg) / (g.KH * g.s[1]);
-    g.rowlen = g.s[1] * g.plen;
-    g.chunk = PACK_FLOATS / (g.KH * g.rowlen);
-    g.chunk = g.chunk < g.Cg ? g.chunk : g.Cg;
-    g.Hp = (g.OH - 1) * g.s[0] + (g.KH - 1) * g.d[0] + 1;
-    g.plane = g.seg == g.OW && g.Cg * g.Hp * g.rowlen <= PACK_FLOATS;
     return g;
 }
 
-/* n_rows input rows iy = iy0 + k * iy_step (zero rows outside the image) of channels
- * c0..c0+nc of the group at xg, for output columns xs.., zero padded and split into stride
- * phases:
- *   pk[((c * n_rows + k) * s + r) * plen + j] = x[c, iy0 + k*iy_step, (xs + j) * s + r - p]
- * (0 outside the row). Tap kx of output column xs + ox then reads
- * pk[... + tap_offset(kx) + ox]: contiguous for every stride and dilation. */
-static void conv_pack(const conv_geom *g, const float *xg, int64_t c0, int64_t nc, int64_t iy0,
-                      int64_t iy_step, int64_t n_rows, int64_t xs, float *pk) {
-    int64_t sx = g->s[1];
-    for (int64_t r = 0; r < sx; r++) {
-        /* Packed j reads input column i = (xs + j) * s + r - p: inside the row for
-         * j in [jlo, jhi), zero padding elsewhere. */
-        int64_t first = xs * sx + r - g->p[1]; /* input column of j = 0 */
-        int64_t jlo = first >= 0 ? 0 : (-first + sx - 1) / sx;
-        int64_t jhi = g->W - first <= 0 ? 0 : (g->W - first + sx - 1) / sx;
-        jlo = jlo < g->plen ? jlo : g->plen;
-        jhi = jhi < g->plen ? jhi : g->plen;
-        jhi = jhi > jlo ? jhi : jlo;
-        for (int64_t c = 0; c < nc; c++)
-            for (int64_t k = 0; k < n_rows; k++) {
-                int64_t iy = iy0 + k * iy_step;
-                float *dst = pk + (c * n_rows + k) * g->rowlen + r * g->plen;
-                if (iy < 0 || iy >= g->H) {
-                    memset(dst, 0, sizeof(float) * (size_t)g->plen);
-                    continue;
-                }
-                const float *src = xg + ((c0 + c) * g->H + iy) * g->W + first;
-                for (int64_t j = 0; j < jlo; j++)
-                    dst[j] = 0.0f;
-                if (sx == 1)
-                    memcpy(dst + jlo, src + jlo, sizeof(float) * (size_t)(jhi - jlo));
-                else
-                    for (int64_t j = jlo; j < jhi; j++)
-                        dst[j] = src[j * sx];
-                for (int64_t j = jhi; j < g->plen; j++)
-                    dst[j] = 0.0f;
+/* A 1x1, stride-1, unpadded convolution reads the input as the matrix B[C, H*W] in place. */
+static bool conv_is_pointwise(const conv_geom *g) {
+    return g->KK == 1 && g->s[0] == 1 && g->s[1] == 1 && g->p[0] == 0 && g->p[1] == 0;
+}
+
+/* B of one (image, group): B[k, n] = x[c, iy, ix] with k = (c, ky, kx), n = (oy, ox),
+ * iy = oy*s - p + ky*d, ix likewise; 0 in the padding. Never materialized: packed panel by
+ * panel straight from the input. */
+typedef struct im2col {
+    const conv_geom *g;
+    const float *x; /* the group's first input channel */
+} im2col;
+
+/* pt2c_pack_fn: columns x0 .. x0 + n (output pixels) of rows k0 .. k0 + kc. The columns
+ * are walked as runs within one output row, so with stride 1 every run is a plain copy
+ * between zero padding. */
+static void pack_im2col(const void *ctx, int64_t k0, int64_t kc, int64_t x0, int64_t n,
+                        int64_t tile, float *dst) {
+    const im2col *ic = ctx;
+    const conv_geom *g = ic->g;
+    enum { MAX_RUNS = 64 };
+    int64_t run_j[MAX_RUNS], run_len[MAX_RUNS], run_oy[MAX_RUNS], run_ox[MAX_RUNS];
+    int n_runs = 0;
+    for (int64_t j = 0; j < n && n_runs < MAX_RUNS;) {
+        int64_t pix = x0 + j, oy = pix / g->OW, ox = pix % g->OW;
+        int64_t len = g->OW - ox < n - j ? g->OW - ox : n - j;
+        run_j[n_runs] = j;
+        run_len[n_runs] = len;
+        run_oy[n_runs] = oy;
+        run_ox[n_runs] = ox;
+        n_runs++;
+        j += len;
+    }
+    for (int64_t kk = 0; kk < kc; kk++) {
+        int64_t k = k0 + kk;
+        int64_t c = k / g->KK, r = k % g->KK, ky = r / g->KW, kx = r % g->KW;
+        float *row = dst + kk * tile;
+        const float *plane = ic->x + c * g->H * g->W;
+        for (int q = 0; q < n_runs; q++) {
+            float *o = row + run_j[q];
+            int64_t len = run_len[q];
+            int64_t iy = run_oy[q] * g->s[0] - g->p[0] + ky * g->d[0];
+            if (iy < 0 || iy >= g->H) {
+                memset(o, 0, sizeof(float) * (size_t)len);
+                continue;
             }
+            const float *src = plane + iy * g->W;
+            int64_t s = g->s[1];
+            int64_t ix0 = run_ox[q] * s - g->p[1] + kx * g->d[1];
+            /* Outputs t in [lo, hi) read inside the row: ix0 + t*s in [0, W). */
+            int64_t lo = ix0 >= 0 ? 0 : (-ix0 + s - 1) / s;
+            int64_t hi = g->W - ix0 <= 0 ? 0 : (g->W - ix0 + s - 1) / s;
+            lo = lo < len ? lo : len;
+            hi = hi < len ? hi : len;
+            hi = hi > lo ? hi : lo;
+            for (int64_t t = 0; t < lo; t++)
+                o[t] = 0.0f;
+            if (s == 1)
+                memcpy(o + lo, src + ix0 + lo, sizeof(float) * (size_t)(hi - lo));
+            else
+                for (int64_t t = lo; t < hi; t++)
+                    o[t] = src[ix0 + t * s];
+            for (int64_t t = hi; t < len; t++)
+                o[t] = 0.0f;
+        }
+        for (int64_t t = n; t < tile; t++)
+            row[t] = 0.0f;
     }
 }
 
-/* Output row oy of channel o by plain loops (in float, channel / kernel row / kernel column
- * order like the tiles): only for geometries too large to pack. */
-static void conv_generic(const conv_geom *g, const float *xg, const float *wo, float b, float *orow,
-                         int64_t oy) {
-    for (int64_t ox = 0; ox < g->OW; ox++) {
-        float acc = b;
-        for (int64_t c = 0; c < g->Cg; c++)
-            for (int64_t ky = 0; ky < g->KH; ky++) {
-                int64_t iy = oy * g->s[0] - g->p[0] + ky * g->d[0];
-                if (iy < 0 || iy >= g->H)
-                    continue;
-                for (int64_t kx = 0; kx < g->KW; kx++) {
-                    int64_t ix = ox * g->s[1] - g->p[1] + kx * g->d[1];
-                    if (ix >= 0 && ix < g->W)
-                        acc += wo[(c * g->KH + ky) * g->KW + kx] * xg[(c * g->H + iy) * g->W + ix];
-                }
-            }
-        orow[ox] = acc;
+/* The float32 weight of each group in the GEMM's A panels, once per plan (a parameter or
+ * constant never changes). */
+static pt2c_status conv_pack_weight(pt2c_op_ctx *ctx, conv_params *p) {
+    const pt2c_ktensor *w = pt2c_op_in(ctx, 1);
+    const pt2c_cpu *cpu = pt2c_op_cpu(ctx);
+    if (p->transposed || !pt2c_op_in_is_constant(ctx, 1) || w->numel == 0) {
+        p->packed = NULL;
+        return PT2C_OK;
     }
+    if (p->packed && p->packed_for == cpu)
+        return PT2C_OK;
+    int64_t O = w->sizes[0], Og = O / p->groups, K = w->numel / (O ? O : 1);
+    size_t per = pt2c_gemm_packed_a_floats(cpu, Og, K);
+    float *dst = pt2c_op_persistent_alloc(ctx, per * (size_t)p->groups * sizeof(float));
+    if (!dst)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory packing the weight");
+    for (int64_t grp = 0; grp < p->groups; grp++)
+        pt2c_gemm_pack_a(cpu, (const float *)w->data + grp * Og * K, K, false, Og, K,
+                         dst + (size_t)grp * per);
+    p->packed = dst;
+    p->packed_per_group = per;
+    p->packed_for = cpu;
+    return PT2C_OK;
+}
+
+size_t pt2c_scratch_conv(pt2c_op_ctx *ctx, const void *params) {
+    (void)params;
+    return pt2c_gemm_scratch_bytes(pt2c_op_cpu(ctx));
 }
 
 void pt2c_k_conv(const pt2c_kernel_args *args, int ith, int nth) {
@@ -574,90 +394,39 @@ void pt2c_k_conv(const pt2c_kernel_args *args, int ith, int nth) {
     if (out->numel == 0)
         return;
     conv_geom g = make_geom(p, x, w, out);
-    /* The scratch area is shared by all threads and sized before the thread count is
-     * known, so each thread packs into its own fixed stack buffer instead. */
-    float pk[PACK_FLOATS];
-    int64_t N = x->numel / (g.C * g.H * g.W);
-    /* Blocks of output channels within a group: 4-channel quads, then single channels
-     * (all of them when a group has fewer than 4 outputs, e.g. depthwise). */
-    int64_t n_quad = g.generic ? 0 : g.Og / QUAD;
-    int64_t n_blocks = n_quad + (g.generic ? g.Og : g.Og % QUAD);
-    /* Work units in (image, group, output row, block) order: the blocks of one row share
-     * the packed input, so a thread packs once per row (segment, chunk) it touches. */
-    int64_t units = N * p->groups * g.OH * n_blocks;
-    int64_t begin, end;
-    pt2c_split_range(units, ith, nth, &begin, &end);
+    int64_t N = x->numel / (g.C * g.H * g.W), K = g.Cg * g.KK, npix = g.OH * g.OW;
+    bool pointwise = conv_is_pointwise(&g);
+    /* Per (image, group): C[Og, OH*OW] = W_g[Og, K] @ B[K, OH*OW], bias per row. */
+    pt2c_gemm gm = pt2c_gemm_init(PT2C_DTYPE_F32, g.Og, npix, K);
+    gm.ldc = npix;
+    gm.ep.bias_rs = 1;
+    gm.ep.bias_cs = 0;
+    int64_t mats = N * p->groups;
+    int parallel = mats >= nth ? 1 : (int)((nth + mats - 1) / mats);
+    pt2c_gemm_blocking bl = pt2c_gemm_block(args->cpu, &gm, parallel);
+    int64_t per = bl.n_units, begin, end;
+    pt2c_split_range(mats * per, ith, nth, &begin, &end);
     const float *xd = x->data, *wd = w->data;
     float *od = out->data;
-    int64_t packed = -1; /* plane mode: the (image, group) whose plane pk holds */
     for (int64_t u = begin; u < end;) {
-        int64_t row = u / n_blocks, b0 = u % n_blocks;
-        int64_t b1 = b0 + (end - u) < n_blocks ? b0 + (end - u) : n_blocks;
-        u += b1 - b0;
-        int64_t oy = row % g.OH, t = row / g.OH;
-        int64_t grp = t % p->groups, n = t / p->groups;
+        int64_t mat = u / per, first = u % per;
+        int64_t last = end - mat * per < per ? end - mat * per : per;
+        int64_t grp = mat % p->groups, n = mat / p->groups;
         const float *xg = xd + (n * g.C + grp * g.Cg) * g.H * g.W;
-        if (g.generic) {
-            for (int64_t blk = b0; blk < b1; blk++) {
-                int64_t o = grp * g.Og + blk;
-                conv_generic(&g, xg, wd + o * g.Cg * g.KK, bias ? bias[o] : 0.0f,
-                             od + ((n * g.O + o) * g.OH + oy) * g.OW, oy);
-            }
-            continue;
+        im2col ic = {&g, xg};
+        gm.a = p->packed ? pt2c_gemm_prepacked(p->packed + (size_t)grp * p->packed_per_group)
+                         : pt2c_gemm_raw(wd + grp * g.Og * K, K, false);
+        if (pointwise) {
+            gm.b = pt2c_gemm_raw(xg, npix, false);
+        } else {
+            gm.b = pt2c_gemm_raw(NULL, 0, false);
+            gm.b.pack = pack_im2col;
+            gm.b.pack_ctx = &ic;
         }
-        /* Kernel rows that land inside the input for this output row (plane mode keeps the
-         * zero rows of the padding and runs all of them). */
-        int64_t ky0 = 0, ky1 = g.KH;
-        while (!g.plane && ky0 < ky1 && oy * g.s[0] - g.p[0] + ky0 * g.d[0] < 0)
-            ky0++;
-        while (!g.plane && ky1 > ky0 && oy * g.s[0] - g.p[0] + (ky1 - 1) * g.d[0] >= g.H)
-            ky1--;
-        if (g.plane && packed != t) {
-            conv_pack(&g, xg, 0, g.Cg, -g.p[0], 1, g.Hp, 0, pk);
-            packed = t;
-        }
-        for (int64_t xs = 0; xs < g.OW; xs += g.seg)
-            for (int64_t c0 = 0; c0 < g.Cg; c0 += g.chunk) {
-                conv_job j;
-                memset(&j, 0, sizeof j);
-                j.g = &g;
-                j.nc = g.Cg - c0 < g.chunk ? g.Cg - c0 : g.chunk;
-                j.nx = g.OW - xs < g.seg ? g.OW - xs : g.seg;
-                j.ky0 = ky0;
-                j.ky1 = ky1;
-                j.first = c0 == 0;
-                for (int64_t kx = 0; kx < g.KW && kx < MAX_TAPS; kx++)
-                    j.tap[kx] = tap_offset(&g, kx);
-                if (g.direct) {
-                    j.xin = xg + c0 * g.W + xs;
-                    j.xc = g.W;
-                } else if (g.plane) {
-                    j.xin = pk + oy * g.s[0] * g.rowlen;
-                    j.xky = g.d[0] * g.rowlen;
-                    j.xc = g.Hp * g.rowlen;
-                } else {
-                    conv_pack(&g, xg, c0, j.nc, oy * g.s[0] - g.p[0] + ky0 * g.d[0], g.d[0],
-                              ky1 - ky0, xs, pk);
-                    j.xin = pk;
-                    j.xky = g.rowlen;
-                    j.xc = (ky1 - ky0) * g.rowlen;
-                }
-                for (int64_t blk = b0; blk < b1; blk++) {
-                    bool quad = blk < n_quad;
-                    int64_t o0 = grp * g.Og + (quad ? blk * QUAD : n_quad * QUAD + blk - n_quad);
-                    int nb = quad ? QUAD : 1;
-                    for (int b = 0; b < QUAD; b++) {
-                        int64_t o = o0 + (b < nb ? b : 0);
-                        j.w[b] = wd + (o * g.Cg + c0) * g.KK;
-                        j.bias[b] = bias ? bias[o] : 0.0f;
-                        j.out[b] = od + ((n * g.O + o) * g.OH + oy) * g.OW + xs;
-                    }
-                    if (quad)
-                        conv_row_quad(&j);
-                    else
-                        conv_row_one(&j);
-                }
-            }
+        gm.c = od + (n * g.O + grp * g.Og) * npix;
+        gm.ep.bias = bias ? bias + grp * g.Og : NULL;
+        pt2c_gemm_run(&gm, args->cpu, &bl, first, last, args->scratch);
+        u = mat * per + last;
     }
 }
 

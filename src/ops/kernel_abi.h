@@ -15,6 +15,8 @@
 
 #include "pt2c.h"
 
+#include "cpu/cpu.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,8 +35,10 @@ typedef struct pt2c_kernel_args {
     int32_t n_in;
     pt2c_ktensor *const *out; /* n_out outputs */
     int32_t n_out;
-    const void *params; /* op-specific parameters resolved at plan time */
-    void *scratch;      /* scratch_bytes requested at plan time, or NULL */
+    const void *params;  /* op-specific parameters resolved at plan time */
+    void *scratch;       /* this thread's scratch: the bytes the op's scratch function asked
+                            for, 64-byte aligned, private to thread ith; or NULL */
+    const pt2c_cpu *cpu; /* the vector kernels of the plan's instruction set */
 } pt2c_kernel_args;
 
 typedef void (*pt2c_kernel_fn)(const pt2c_kernel_args *args, int ith, int nth);

@@ -5,11 +5,13 @@
  *   addmm(self[M|1, N|1], mat1[M, K], mat2[K, N], *, beta=1, alpha=1)
  *                                                      -> [M, N]     beta*self + alpha*(m1 @ m2)
  *
- * The weight is used in place as B^T (gemm's b_trans): no transposed copy. The bias of
- * linear may also be a single element (it broadcasts). addmm with beta == 0 ignores self
- * entirely (NaN in it does not propagate), as PyTorch. All operands share one dtype.
- * Work is split into gemm blocks of the output; float32 accumulates in float in a fixed
- * order (gemm.h), so results do not depend on the thread count.
+ * A float32 weight that never changes (a parameter or constant) is packed into the GEMM's
+ * panels once, when the plan is shaped; otherwise it is packed per block as the product
+ * runs. The bias of linear may also be a single element (it broadcasts). addmm with
+ * beta == 0 ignores self entirely (NaN in it does not propagate), as PyTorch. All operands
+ * share one dtype. Work is split into gemm blocks of the output; each element is one chain
+ * of fused multiply-adds in k order (gemm.h), so results do not depend on the thread count
+ * or the instruction set.
  */
 #include "ops/gemm.h"
 #include "ops/op_decls.h"
@@ -24,7 +26,35 @@ typedef struct linear_params {
     double beta, alpha;
     int64_t M, N, K;
     int64_t bias_rs, bias_cs; /* bias strides along M and N (0: broadcast) */
+    const float *packed;      /* nullable, plan memory: the constant B in gemm panels */
+    const pt2c_cpu *packed_for;
 } linear_params;
+
+/* Pack the float32 weight operand (input index w) once when it is constant; the panels
+ * depend only on the weight and the instruction set's tile. */
+static pt2c_status pack_weight(pt2c_op_ctx *ctx, linear_params *p, int32_t w, bool trans) {
+    const pt2c_ktensor *t = pt2c_op_in(ctx, w);
+    const pt2c_cpu *cpu = pt2c_op_cpu(ctx);
+    if (t->dtype != PT2C_DTYPE_F32 || !pt2c_op_in_is_constant(ctx, w) || p->K == 0 || p->N == 0) {
+        p->packed = NULL;
+        return PT2C_OK;
+    }
+    if (p->packed && p->packed_for == cpu)
+        return PT2C_OK;
+    size_t floats = pt2c_gemm_packed_b_floats(cpu, p->K, p->N);
+    float *dst = pt2c_op_persistent_alloc(ctx, floats * sizeof(float));
+    if (!dst)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory packing the weight");
+    pt2c_gemm_pack_b(cpu, t->data, trans ? p->K : p->N, trans, p->K, p->N, dst);
+    p->packed = dst;
+    p->packed_for = cpu;
+    return PT2C_OK;
+}
+
+size_t pt2c_scratch_gemm(pt2c_op_ctx *ctx, const void *params) {
+    (void)params;
+    return pt2c_gemm_scratch_bytes(pt2c_op_cpu(ctx));
+}
 
 static pt2c_status same_dtype(pt2c_op_ctx *ctx, const pt2c_ktensor *t, const char *what,
                               pt2c_dtype want) {
@@ -83,37 +113,37 @@ pt2c_status pt2c_shape_linear(pt2c_op_ctx *ctx, void *params) {
                                 (long long)b->numel, (long long)p->N);
         p->bias_cs = b->numel > 1 ? 1 : 0;
     }
+    PT2C_TRY(pack_weight(ctx, p, 1, true));
+    pt2c_op_set_flops(ctx, 2.0 * (double)p->M * (double)p->N * (double)p->K);
     int64_t sizes[PT2C_MAX_RANK];
     memcpy(sizes, x->sizes, sizeof(int64_t) * (size_t)x->rank);
     sizes[x->rank - 1] = p->N;
     return pt2c_op_set_out(ctx, 0, x->dtype, x->rank, sizes);
 }
 
+static void run_gemm(const pt2c_kernel_args *args, pt2c_gemm *g, int ith, int nth) {
+    pt2c_gemm_blocking bl = pt2c_gemm_block(args->cpu, g, nth);
+    int64_t begin, end;
+    pt2c_split_range(bl.n_units, ith, nth, &begin, &end);
+    pt2c_gemm_run(g, args->cpu, &bl, begin, end, args->scratch);
+}
+
 /* out[m, n] = sum_k x[m, k] * w[n, k] + b[n] */
 void pt2c_k_linear(const pt2c_kernel_args *args, int ith, int nth) {
     const linear_params *p = args->params;
     pt2c_ktensor *out = args->out[0];
-    pt2c_gemm g = {
-        .dtype = out->dtype,
-        .M = p->M,
-        .N = p->N,
-        .K = p->K,
-        .a = args->in[0]->data,
-        .lda = p->K,
-        .b = args->in[1]->data,
-        .ldb = p->K,
-        .b_trans = true,
-        .c = out->data,
-        .ldc = p->N,
-        .alpha = 1.0,
-        .beta = 1.0,
-        .bias = p->bias >= 0 ? args->in[p->bias]->data : NULL,
-        .bias_rs = p->bias_rs,
-        .bias_cs = p->bias_cs,
-    };
-    int64_t begin, end;
-    pt2c_split_range(pt2c_gemm_units(&g), ith, nth, &begin, &end);
-    pt2c_gemm_run(&g, begin, end);
+    pt2c_gemm g = pt2c_gemm_init(out->dtype, p->M, p->N, p->K);
+    g.a = pt2c_gemm_raw(args->in[0]->data, p->K, false);
+    g.b = p->packed ? pt2c_gemm_prepacked(p->packed) : pt2c_gemm_raw(args->in[1]->data, p->K, true);
+    g.c = out->data;
+    g.ldc = p->N;
+    g.bias = p->bias >= 0 ? args->in[p->bias]->data : NULL;
+    g.bias_rs = p->bias_rs;
+    g.bias_cs = p->bias_cs;
+    g.ep.bias = g.bias;
+    g.ep.bias_rs = p->bias_rs;
+    g.ep.bias_cs = p->bias_cs;
+    run_gemm(args, &g, ith, nth);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -161,6 +191,8 @@ pt2c_status pt2c_shape_addmm(pt2c_op_ctx *ctx, void *params) {
     p->bias_rs = s->rank == 2 && s->sizes[0] > 1 ? s_cols : 0;
     p->alpha = pt2c_op_scalar_f64(ctx, &p->alpha_s);
     p->beta = pt2c_op_scalar_f64(ctx, &p->beta_s);
+    PT2C_TRY(pack_weight(ctx, p, 2, false));
+    pt2c_op_set_flops(ctx, 2.0 * (double)p->M * (double)p->N * (double)p->K);
     return pt2c_op_set_out(ctx, 0, a->dtype, 2, sizes);
 }
 
@@ -168,25 +200,21 @@ pt2c_status pt2c_shape_addmm(pt2c_op_ctx *ctx, void *params) {
 void pt2c_k_addmm(const pt2c_kernel_args *args, int ith, int nth) {
     const linear_params *p = args->params;
     pt2c_ktensor *out = args->out[0];
-    pt2c_gemm g = {
-        .dtype = out->dtype,
-        .M = p->M,
-        .N = p->N,
-        .K = p->K,
-        .a = args->in[1]->data,
-        .lda = p->K,
-        .b = args->in[2]->data,
-        .ldb = p->N,
-        .b_trans = false,
-        .c = out->data,
-        .ldc = p->N,
-        .alpha = p->alpha,
-        .beta = p->beta,
-        .bias = p->beta != 0.0 ? args->in[0]->data : NULL,
-        .bias_rs = p->bias_rs,
-        .bias_cs = p->bias_cs,
-    };
-    int64_t begin, end;
-    pt2c_split_range(pt2c_gemm_units(&g), ith, nth, &begin, &end);
-    pt2c_gemm_run(&g, begin, end);
+    pt2c_gemm g = pt2c_gemm_init(out->dtype, p->M, p->N, p->K);
+    g.a = pt2c_gemm_raw(args->in[1]->data, p->K, false);
+    g.b =
+        p->packed ? pt2c_gemm_prepacked(p->packed) : pt2c_gemm_raw(args->in[2]->data, p->N, false);
+    g.c = out->data;
+    g.ldc = p->N;
+    g.alpha = p->alpha;
+    g.beta = p->beta;
+    g.bias = p->beta != 0.0 ? args->in[0]->data : NULL;
+    g.bias_rs = p->bias_rs;
+    g.bias_cs = p->bias_cs;
+    g.ep.alpha = (float)p->alpha;
+    g.ep.beta = (float)p->beta;
+    g.ep.bias = g.bias;
+    g.ep.bias_rs = p->bias_rs;
+    g.ep.bias_cs = p->bias_cs;
+    run_gemm(args, &g, ith, nth);
 }

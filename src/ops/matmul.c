@@ -39,8 +39,8 @@ typedef struct mm_params {
     int64_t b_st[PT2C_MAX_RANK];  /*   of A, B, C and the bias */
     int64_t c_st[PT2C_MAX_RANK];
     int64_t bias_st[PT2C_MAX_RANK];
-    int64_t bias_rs, bias_cs;  /* bias strides along M and N */
-    int64_t n_mats, units_per; /* matrices in the batch, gemm units of each */
+    int64_t bias_rs, bias_cs; /* bias strides along M and N */
+    int64_t n_mats;           /* matrices in the batch */
 } mm_params;
 
 static pt2c_status parse_mm(pt2c_op_ctx *ctx, void **params, mm_kind kind, const char *a,
@@ -192,8 +192,7 @@ pt2c_status pt2c_shape_mm(pt2c_op_ctx *ctx, void *params) {
         p->bias_cs = st[2];
     }
 
-    pt2c_gemm g = {.M = p->M, .N = p->N};
-    p->units_per = pt2c_gemm_units(&g);
+    pt2c_op_set_flops(ctx, 2.0 * (double)p->n_mats * (double)p->M * (double)p->N * (double)p->K);
 
     int64_t sizes[PT2C_MAX_RANK];
     int32_t r = 0;
@@ -212,13 +211,24 @@ void pt2c_k_mm(const pt2c_kernel_args *args, int ith, int nth) {
     const pt2c_ktensor *s = p->bias >= 0 && p->beta != 0.0 ? args->in[p->bias] : NULL;
     pt2c_ktensor *c = args->out[0];
     size_t es = pt2c_dtype_size(c->dtype);
-    int64_t begin, end;
-    pt2c_split_range(p->n_mats * p->units_per, ith, nth, &begin, &end);
+    pt2c_gemm g = pt2c_gemm_init(c->dtype, p->M, p->N, p->K);
+    g.ldc = p->N;
+    g.alpha = p->alpha;
+    g.beta = p->beta;
+    g.bias_rs = p->bias_rs;
+    g.bias_cs = p->bias_cs;
+    g.ep.alpha = (float)p->alpha;
+    g.ep.beta = (float)p->beta;
+    g.ep.bias_rs = p->bias_rs;
+    g.ep.bias_cs = p->bias_cs;
+    /* Units of every matrix in the batch, split among the threads together. */
+    int parallel = p->n_mats >= nth ? 1 : (int)((nth + p->n_mats - 1) / p->n_mats);
+    pt2c_gemm_blocking bl = pt2c_gemm_block(args->cpu, &g, parallel);
+    int64_t per = bl.n_units, begin, end;
+    pt2c_split_range(p->n_mats * per, ith, nth, &begin, &end);
     for (int64_t u = begin; u < end;) {
-        int64_t mat = u / p->units_per, first = u % p->units_per;
-        int64_t last = end - mat * p->units_per;
-        if (last > p->units_per)
-            last = p->units_per;
+        int64_t mat = u / per, first = u % per;
+        int64_t last = end - mat * per < per ? end - mat * per : per;
         int64_t oa = 0, ob = 0, oc = 0, os = 0, rem = mat;
         for (int32_t d = p->n_batch - 1; d >= 0; d--) {
             int64_t i = rem % p->batch[d];
@@ -228,25 +238,12 @@ void pt2c_k_mm(const pt2c_kernel_args *args, int ith, int nth) {
             oc += i * p->c_st[d];
             os += i * p->bias_st[d];
         }
-        pt2c_gemm g = {
-            .dtype = c->dtype,
-            .M = p->M,
-            .N = p->N,
-            .K = p->K,
-            .a = (const char *)a->data + (size_t)oa * es,
-            .lda = p->K,
-            .b = (const char *)b->data + (size_t)ob * es,
-            .ldb = p->N,
-            .b_trans = false,
-            .c = (char *)c->data + (size_t)oc * es,
-            .ldc = p->N,
-            .alpha = p->alpha,
-            .beta = p->beta,
-            .bias = s ? (const char *)s->data + (size_t)os * es : NULL,
-            .bias_rs = p->bias_rs,
-            .bias_cs = p->bias_cs,
-        };
-        pt2c_gemm_run(&g, first, last);
-        u = mat * p->units_per + last;
+        g.a = pt2c_gemm_raw((const char *)a->data + (size_t)oa * es, p->K, false);
+        g.b = pt2c_gemm_raw((const char *)b->data + (size_t)ob * es, p->N, false);
+        g.c = (char *)c->data + (size_t)oc * es;
+        g.bias = s ? (const char *)s->data + (size_t)os * es : NULL;
+        g.ep.bias = g.bias;
+        pt2c_gemm_run(&g, args->cpu, &bl, first, last, args->scratch);
+        u = mat * per + last;
     }
 }

@@ -50,6 +50,7 @@ typedef struct pt2c_scalar {
 
 typedef pt2c_status (*pt2c_parse_fn)(pt2c_op_ctx *ctx, void **params);
 typedef pt2c_status (*pt2c_shape_fn)(pt2c_op_ctx *ctx, void *params);
+/* Scratch bytes each thread needs (every thread gets its own). */
 typedef size_t (*pt2c_scratch_fn)(pt2c_op_ctx *ctx, const void *params);
 
 enum {
@@ -151,6 +152,19 @@ pt2c_status pt2c_op_set_out(pt2c_op_ctx *ctx, int32_t index, pt2c_dtype dtype, i
 /* SymInt/SymBool/SymFloat outputs of SYM ops. */
 pt2c_status pt2c_op_set_out_int(pt2c_op_ctx *ctx, int32_t index, int64_t value);
 pt2c_status pt2c_op_set_out_float(pt2c_op_ctx *ctx, int32_t index, double value);
+
+/* The plan's vector kernels (instruction set and GEMM tile) and thread count. */
+const pt2c_cpu *pt2c_op_cpu(const pt2c_op_ctx *ctx);
+int pt2c_op_n_threads(const pt2c_op_ctx *ctx);
+/* True when input index holds the same bytes on every run: a weight, buffer or constant
+ * that no op writes. Kernels may then use data prepared from it at plan time. */
+bool pt2c_op_in_is_constant(const pt2c_op_ctx *ctx, int32_t index);
+/* Memory that lives as long as the plan (zeroed, 64-byte aligned): weights repacked for the
+ * kernels. Counted in pt2c_runner_stats.packed_bytes. NULL on out-of-memory. */
+void *pt2c_op_persistent_alloc(pt2c_op_ctx *ctx, size_t bytes);
+/* Floating-point operations of one run of this node at the current shapes (a multiply-add
+ * counts 2), for profiles. */
+void pt2c_op_set_flops(pt2c_op_ctx *ctx, double flops);
 
 /* Shared helpers for shape functions. */
 /* Wrap a possibly negative dim into [0, rank); error naming the argument otherwise. */

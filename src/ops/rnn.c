@@ -183,7 +183,7 @@ static size_t per_batch_bytes(const rnn_params *p) {
 size_t pt2c_scratch_rnn(pt2c_op_ctx *ctx, const void *params) {
     (void)ctx;
     const rnn_params *p = params;
-    return (size_t)p->N * per_batch_bytes(p);
+    return per_batch_bytes(p); /* each thread: one batch element at a time */
 }
 
 static double sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
@@ -239,7 +239,7 @@ static PT2C_SIMD_CLONES void rnn_sequence(const rnn_params *p, const pt2c_kernel
     /* An output the graph drops (h_n, c_n) has no buffer. */
     float *hn = args->n_out > 1 && args->out[1] ? args->out[1]->data : NULL;
     float *cn = args->n_out > 2 && args->out[2] ? args->out[2]->data : NULL;
-    float *gi = (float *)(void *)((uint8_t *)args->scratch + (size_t)n * per_batch_bytes(p));
+    float *gi = args->scratch;
     float *gh = gi + G * H; /* W_ih x + b_ih, W_hh h + b_hh */
     float *c = gh + G * H;
     float *seq[2] = {c + H, c + H + T * D * H};

@@ -17,7 +17,7 @@
  * indices of tied values match PyTorch's exactly.
  *
  * Shapes: the input seen as [outer, n, inner]; one (outer, inner) line per work unit.
- * Scratch: n (value, index) pairs per thread, for up to SORT_MAX_THREADS threads.
+ * Scratch: n (value, index) pairs per thread (each thread has its own).
  */
 #include "ops/elem.h"
 #include "ops/op_decls.h"
@@ -25,8 +25,6 @@
 
 #include <math.h>
 #include <string.h>
-
-enum { SORT_MAX_THREADS = 64 };
 
 typedef struct sort_elem {
     union {
@@ -359,9 +357,7 @@ pt2c_status pt2c_shape_sort(pt2c_op_ctx *ctx, void *params) {
 size_t pt2c_scratch_sort(pt2c_op_ctx *ctx, const void *params) {
     (void)ctx;
     const sort_params *p = params;
-    int64_t lines = p->outer * p->inner;
-    int64_t slots = lines < SORT_MAX_THREADS ? lines : SORT_MAX_THREADS;
-    return (size_t)slots * (size_t)p->n * sizeof(sort_elem);
+    return (size_t)p->n * sizeof(sort_elem); /* each thread: one line */
 }
 
 void pt2c_k_sort(const pt2c_kernel_args *args, int ith, int nth) {
@@ -373,8 +369,7 @@ void pt2c_k_sort(const pt2c_kernel_args *args, int ith, int nth) {
     pt2c_split_range(p->outer * p->inner, ith, nth, &begin, &end);
     if (begin >= end || p->kk == 0)
         return;
-    /* Thread ith owns slot ith: a thread with lines has ith < lines and ith < nth <= 64. */
-    sort_elem *q = (sort_elem *)args->scratch + (size_t)ith * (size_t)p->n;
+    sort_elem *q = args->scratch;
     sort_cmp c = {pt2c_dtype_is_float(x->dtype), p->descending, p->stable};
     for (int64_t l = begin; l < end; l++) {
         int64_t base = (l / p->inner) * p->n * p->inner + l % p->inner;

@@ -45,7 +45,8 @@ static void run_step(pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
         .out = step->out_ptrs,
         .n_out = step->n_outputs,
         .params = step->params,
-        .scratch = plan->scratch,
+        .scratch = step->scratch_bytes ? plan->scratch + (size_t)ith * plan->scratch_bytes : NULL,
+        .cpu = plan->cpu,
     };
     step->op->kernel(&args, ith, nth);
 }

@@ -586,3 +586,23 @@ pt2c_dtype pt2c_op_value_dtype(const pt2c_op_ctx *ctx, const char *value_name) {
 const pt2c_allocator *pt2c_op_allocator(const pt2c_op_ctx *ctx) {
     return ctx->plan->prog->allocator;
 }
+
+const pt2c_cpu *pt2c_op_cpu(const pt2c_op_ctx *ctx) { return ctx->plan->cpu; }
+
+int pt2c_op_n_threads(const pt2c_op_ctx *ctx) { return ctx->plan->n_threads; }
+
+bool pt2c_op_in_is_constant(const pt2c_op_ctx *ctx, int32_t index) {
+    if (index < 0 || index >= ctx->step->n_inputs)
+        return false;
+    const pt2c_value *v = &ctx->plan->values[ctx->step->inputs[index]];
+    return v->is_constant && !v->is_mutated && !v->is_written && !v->is_wrapped && v->alias_of < 0;
+}
+
+void *pt2c_op_persistent_alloc(pt2c_op_ctx *ctx, size_t bytes) {
+    void *p = pt2c_arena_alloc(&ctx->plan->arena, bytes ? bytes : 1, 64);
+    if (p)
+        ctx->plan->packed_bytes += bytes;
+    return p;
+}
+
+void pt2c_op_set_flops(pt2c_op_ctx *ctx, double flops) { ctx->step->flops = flops; }

@@ -300,6 +300,7 @@ static pt2c_status bind_graph_outputs(pt2c_plan *plan, pt2c_error *err) {
             PT2C_CHECK(slot >= 0 && dst >= 0, err, PT2C_ERR_FORMAT,
                        "plan: mutation output %d targets '%s', which is not an input", (int)i,
                        target ? target : "?");
+            plan->values[dst].is_written = true; /* its bytes change from run to run */
             plan->mutations[2 * plan->n_mutations] = (int32_t)slot;
             plan->mutations[2 * plan->n_mutations + 1] = (int32_t)dst;
             plan->n_mutations++;
@@ -312,6 +313,7 @@ pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_erro
     memset(plan, 0, sizeof *plan);
     plan->prog = prog;
     plan->n_threads = 1;
+    plan->cpu = pt2c_cpu_table(pt2c_cpu_best()); /* runners resolve their own */
     pt2c_arena_init(&plan->arena, prog->allocator);
     pt2c_strmap_init(&plan->slot_by_name, &plan->arena);
     const pt2c_graph *g = &prog->ep.graph_module.graph;
@@ -378,8 +380,10 @@ static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, pt2c_error *err)
             return pt2c_op_fail(&ctx, PT2C_ERR_FORMAT, "shape: input %d ('%s') is not a tensor",
                                 (int)i, v->name ? v->name : "?");
     }
+    step->flops = 0.0;
     PT2C_TRY(step->op->shape(&ctx, step->params));
     step->scratch_bytes = step->op->scratch ? step->op->scratch(&ctx, step->params) : 0;
+    step->scratch_bytes = (step->scratch_bytes + 63) / 64 * 64;
     if (step->scratch_bytes > plan->scratch_bytes)
         plan->scratch_bytes = step->scratch_bytes;
     for (int32_t o = 0; o < step->n_outputs; o++) {
@@ -419,6 +423,19 @@ static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, pt2c_error *err)
     return PT2C_OK;
 }
 
+/* One scratch slice of plan->scratch_bytes per thread, in the shape arena. */
+static pt2c_status alloc_scratch(pt2c_plan *plan, pt2c_error *err) {
+    uint64_t total;
+    PT2C_CHECK(pt2c_mul_u64(plan->scratch_bytes, (uint64_t)plan->n_threads, &total) &&
+                   total < SIZE_MAX / 2,
+               err, PT2C_ERR_LIMIT, "plan: scratch of %zu bytes for %d threads is too large",
+               plan->scratch_bytes, plan->n_threads);
+    plan->scratch = pt2c_arena_alloc(plan->shape_arena, (size_t)total, 64);
+    PT2C_CHECK(plan->scratch, err, PT2C_ERR_NOMEM, "plan: out of memory for %llu bytes of scratch",
+               (unsigned long long)total);
+    return PT2C_OK;
+}
+
 /* Shape every step for the current inputs, allocating into plan->shape_arena. */
 static pt2c_status shape_fresh(pt2c_plan *plan, pt2c_error *err) {
     plan->shaped = false;
@@ -433,10 +450,8 @@ static pt2c_status shape_fresh(pt2c_plan *plan, pt2c_error *err) {
                               "when the program runs");
         PT2C_TRY(shape_step(plan, &plan->steps[s], err));
     }
-    if (plan->scratch_bytes) {
-        plan->scratch = pt2c_arena_alloc(plan->shape_arena, plan->scratch_bytes, 64);
-        PT2C_CHECK(plan->scratch, err, PT2C_ERR_NOMEM, "plan: out of memory for scratch");
-    }
+    if (plan->scratch_bytes)
+        PT2C_TRY(alloc_scratch(plan, err));
     plan->shaped = true;
     return PT2C_OK;
 }
@@ -471,6 +486,7 @@ static void restore(pt2c_plan *plan, pt2c_shape_entry *e) {
     }
     for (int64_t s = 0; s < plan->n_steps; s++) {
         plan->steps[s].scratch_bytes = e->step_scratch[s];
+        plan->steps[s].flops = e->step_flops[s];
         if (plan->steps[s].params_bytes)
             memcpy(plan->steps[s].params, e->step_params[s], plan->steps[s].params_bytes);
     }
@@ -486,7 +502,9 @@ static pt2c_status snapshot(pt2c_plan *plan, pt2c_shape_entry *e, const int64_t 
     e->key = PT2C_ARENA_ARRAY(&e->arena, int64_t, n_key + 1);
     e->values = PT2C_ARENA_ARRAY(&e->arena, pt2c_value, plan->n_values + 1);
     e->step_scratch = PT2C_ARENA_ARRAY(&e->arena, size_t, plan->n_steps + 1);
-    PT2C_CHECK(e->key && e->values && e->step_scratch, err, PT2C_ERR_NOMEM, "plan: out of memory");
+    e->step_flops = PT2C_ARENA_ARRAY(&e->arena, double, plan->n_steps + 1);
+    PT2C_CHECK(e->key && e->values && e->step_scratch && e->step_flops, err, PT2C_ERR_NOMEM,
+               "plan: out of memory");
     memcpy(e->key, key, sizeof *key * (size_t)n_key);
     e->n_key = n_key;
     memcpy(e->values, plan->values, sizeof *plan->values * (size_t)plan->n_values);
@@ -495,6 +513,7 @@ static pt2c_status snapshot(pt2c_plan *plan, pt2c_shape_entry *e, const int64_t 
     for (int64_t s = 0; s < plan->n_steps; s++) {
         const pt2c_step *st = &plan->steps[s];
         e->step_scratch[s] = st->scratch_bytes;
+        e->step_flops[s] = st->flops;
         e->step_params[s] = NULL;
         if (st->params_bytes) {
             e->step_params[s] = pt2c_arena_alloc(&e->arena, st->params_bytes, 16);
@@ -576,10 +595,8 @@ pt2c_status pt2c_plan_run_eager(pt2c_plan *plan, pt2c_error *err) {
         pt2c_step *step = &plan->steps[s];
         size_t had = plan->scratch_bytes;
         PT2C_TRY(shape_step(plan, step, err));
-        if (plan->scratch_bytes > had || (plan->scratch_bytes && !plan->scratch)) {
-            plan->scratch = pt2c_arena_alloc(plan->shape_arena, plan->scratch_bytes, 64);
-            PT2C_CHECK(plan->scratch, err, PT2C_ERR_NOMEM, "plan: out of memory for scratch");
-        }
+        if (plan->scratch_bytes > had || (plan->scratch_bytes && !plan->scratch))
+            PT2C_TRY(alloc_scratch(plan, err));
         pt2c_plan_execute_step(plan, s);
     }
     plan->shaped = true;

@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { SPINS_BEFORE_YIELD = 2000 };
 
@@ -142,4 +143,11 @@ void pt2c_pool_barrier(pt2c_pool *pool, int *local_sense) {
     for (int spins = 0; atomic_load_explicit(&pool->sense, memory_order_acquire) != want;)
         if (++spins > SPINS_BEFORE_YIELD)
             sched_yield();
+}
+
+int pt2c_online_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        return 1;
+    return n > PT2C_POOL_MAX_THREADS ? PT2C_POOL_MAX_THREADS : (int)n;
 }

@@ -25,6 +25,8 @@ pt2c_status pt2c_pool_create(int n_threads, const pt2c_allocator *allocator, pt2
                              pt2c_error *err);
 void pt2c_pool_destroy(pt2c_pool *pool);
 int pt2c_pool_size(const pt2c_pool *pool);
+/* The cores this process may run on (at least 1, at most PT2C_POOL_MAX_THREADS). */
+int pt2c_online_cores(void);
 /* Run fn on every thread of the pool (NULL: only on the caller) and wait for all. */
 void pt2c_pool_run(pt2c_pool *pool, pt2c_pool_fn fn, void *ctx);
 int pt2c_pool_barrier_sense(pt2c_pool *pool);

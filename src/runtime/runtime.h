@@ -39,7 +39,8 @@ typedef struct pt2c_value {
     int32_t user_input; /* index among user inputs, or -1 */
     int32_t alias_of;   /* VIEW / INPLACE outputs: the slot whose bytes this value shares,
                            or -1 */
-    bool is_mutated;    /* an INPLACE op writes this value's bytes */
+    bool is_mutated;    /* an INPLACE op writes this value's bytes (set at shape time) */
+    bool is_written;    /* some op writes it in place (set at build: inplace_check.c) */
     bool owns_copy;     /* a mutated constant now lives in a writable copy (plan arena) */
     const void *bound;  /* user inputs: the caller's data, never written (a mutated input is
                            copied into own_buffer before each run) */
@@ -55,10 +56,11 @@ typedef struct pt2c_step {
     int32_t n_inputs;
     int32_t *outputs; /* value slots of the node's outputs, flattened */
     int32_t n_outputs;
-    void *params;        /* arena, op-specific; shape functions may write it */
-    size_t params_bytes; /* its size, for the shape cache; 0 if none or unknown */
-    bool data_dependent; /* its output sizes depend on input values (parse said so) */
-    size_t scratch_bytes;
+    void *params;         /* arena, op-specific; shape functions may write it */
+    size_t params_bytes;  /* its size, for the shape cache; 0 if none or unknown */
+    bool data_dependent;  /* its output sizes depend on input values (parse said so) */
+    size_t scratch_bytes; /* per thread */
+    double flops;         /* per run at the current shapes (pt2c_op_set_flops), 0 if unknown */
     const pt2c_ktensor **in_ptrs; /* kernel views of inputs (arena) */
     pt2c_ktensor **out_ptrs;      /* kernel views of outputs (arena) */
 } pt2c_step;
@@ -73,11 +75,12 @@ typedef struct pt2c_shape_entry {
     int32_t n_key;
     pt2c_arena arena;     /* the buffers and this snapshot */
     pt2c_value *values;   /* plan->values as shaped for this signature */
-    size_t *step_scratch; /* per step */
+    size_t *step_scratch; /* per step, per thread */
+    double *step_flops;   /* per step */
     void **step_params;   /* per step: a copy of params as shaped for this signature */
     uint64_t activation_bytes;
-    size_t scratch_bytes;
-    uint8_t *scratch;
+    size_t scratch_bytes; /* per thread */
+    uint8_t *scratch;     /* n_threads slices of scratch_bytes (rounded to 64) */
 } pt2c_shape_entry;
 
 typedef struct pt2c_plan {
@@ -96,11 +99,13 @@ typedef struct pt2c_plan {
     int32_t n_user_outputs;
     int32_t *mutations; /* (output slot, input slot) pairs for buffer mutations */
     int32_t n_mutations;
-    uint8_t *scratch; /* shape arena: max scratch over steps */
-    size_t scratch_bytes;
+    uint8_t *scratch;          /* shape arena: one slice per thread */
+    size_t scratch_bytes;      /* per thread: the most any step asks (a multiple of 64) */
     bool shaped;               /* buffers exist for the current input shapes */
     uint64_t activation_bytes; /* sum of planned buffers */
     int n_threads;
+    const pt2c_cpu *cpu;   /* the kernels' instruction set (set before shaping) */
+    uint64_t packed_bytes; /* plan-lifetime memory handed out by pt2c_op_persistent_alloc */
     pt2c_pool *pool;       /* owned: worker threads, made at the first run with n_threads > 1 */
     int32_t n_input_slots; /* slots [0, n) are placeholders (weights, buffers, inputs) */
     pt2c_shape_entry cache[PT2C_SHAPE_CACHE];

@@ -9,6 +9,7 @@
 #include "ops/gemm.h"
 #include "ops/op_decls.h"
 #include "runtime/runtime.h"
+#include "test_cpu.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -41,6 +42,8 @@ static void mini_init(mini *m, const char *target) {
     m->plan.prog = &m->prog;
     m->plan.values = PT2C_ARENA_ARRAY(&m->plan.arena, pt2c_value, MAX_VALUES);
     m->plan.cap_values = MAX_VALUES;
+    m->plan.cpu = test_cpu();
+    m->plan.n_threads = 3;
     m->node.target = target;
     m->node.name = "node";
     m->node.inputs = m->args;
@@ -121,8 +124,8 @@ static void arg_ints(mini *m, const char *name, int n, const int64_t *v) {
 }
 
 static void run_kernel(mini *m, const pt2c_op_def *op, int n_out, int nth) {
-    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, m->out_ptrs,
-                             n_out,      m->step.params,   m->scratch};
+    pt2c_kernel_args args = {m->in_ptrs,     m->step.n_inputs, m->out_ptrs, n_out,
+                             m->step.params, m->scratch,       m->plan.cpu};
     for (int ith = 0; ith < nth; ith++)
         op->kernel(&args, ith, nth);
 }
@@ -677,61 +680,225 @@ static float frand(unsigned *state) {
     return (float)((*state >> 8) & 0xffff) / 65536.0f - 0.5f;
 }
 
-TEST(gemm_matches_double_reference_across_block_edges) {
-    /* Sizes around the 4x8 tile, 32x64 unit and 256-deep k block boundaries. */
-    const int64_t shapes[][3] = {{1, 1, 1},    {5, 9, 3},    {33, 65, 257}, {4, 8, 256},
-                                 {7, 70, 600}, {1, 70, 300}, {2, 9, 5},     {3, 17, 40}};
+/* The canonical float32 product: each element one fmaf chain over k in order, then the
+ * epilogue steps of cpu.h. Every kernel table must give exactly these bits. */
+static void gemm_reference(int64_t M, int64_t N, int64_t K, const float *a, const float *b,
+                           const pt2c_epilogue *ep, float *c) {
+    for (int64_t m = 0; m < M; m++)
+        for (int64_t n = 0; n < N; n++) {
+            float acc = 0.0f;
+            for (int64_t k = 0; k < K; k++)
+                acc = fmaf(a[m * K + k], b[k * N + n], acc);
+            if (ep->alpha != 1.0f)
+                acc = acc * ep->alpha;
+            if (ep->bias) {
+                float bv = ep->bias[m * ep->bias_rs + n * ep->bias_cs];
+                acc = acc + (ep->beta != 1.0f ? ep->beta * bv : bv);
+            }
+            if (ep->residual)
+                acc = acc + ep->residual[m * ep->res_ld + n];
+            c[m * N + n] = acc;
+        }
+}
+
+/* The tables this build has and this CPU runs. */
+static int usable_tables(const pt2c_cpu **out) {
+    int n = 0;
+    const pt2c_isa isas[] = {PT2C_ISA_GENERIC, PT2C_ISA_AVX2, PT2C_ISA_AVX512};
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++)
+        if (pt2c_cpu_table(isas[i]) && pt2c_cpu_supports(isas[i]))
+            out[n++] = pt2c_cpu_table(isas[i]);
+    return n;
+}
+
+/* A custom packer (as convolution's im2col) reading B[K, N] row-major. */
+static void pack_b_rows(const void *ctx, int64_t k0, int64_t kc, int64_t x0, int64_t n,
+                        int64_t tile, float *dst) {
+    const float *b = ((const float *const *)ctx)[0];
+    int64_t N = (int64_t)(intptr_t)((const float *const *)ctx)[1];
+    for (int64_t k = 0; k < kc; k++)
+        for (int64_t j = 0; j < tile; j++)
+            dst[k * tile + j] = j < n ? b[(k0 + k) * N + x0 + j] : 0.0f;
+}
+
+static void run_split(const pt2c_gemm *g, const pt2c_cpu *cpu, int nth, void *scratch) {
+    pt2c_gemm_blocking bl = pt2c_gemm_block(cpu, g, nth);
+    for (int ith = 0; ith < nth; ith++) {
+        int64_t begin, end;
+        pt2c_split_range(bl.n_units, ith, nth, &begin, &end);
+        pt2c_gemm_run(g, cpu, &bl, begin, end, scratch);
+    }
+}
+
+TEST(gemm_is_the_fma_chain_on_every_table_form_and_split) {
+    /* Sizes around tiles (4x4, 6x16, 8x32), blocks (kc 256, mc, nc 512) and tails. */
+    const int64_t shapes[][3] = {{1, 1, 1},     {5, 9, 3},     {33, 65, 257}, {4, 8, 256},
+                                 {7, 70, 600},  {1, 70, 300},  {2, 9, 5},     {3, 17, 40},
+                                 {13, 600, 70}, {80, 33, 513}, {6, 16, 0}};
+    const pt2c_cpu *tables[3];
+    int n_tables = usable_tables(tables);
+    EXPECT_TRUE(n_tables >= 1);
     unsigned st = 7;
     for (size_t c = 0; c < sizeof shapes / sizeof shapes[0]; c++) {
         int64_t M = shapes[c][0], N = shapes[c][1], K = shapes[c][2];
-        float *a = malloc(sizeof(float) * (size_t)(M * K));
-        float *b = malloc(sizeof(float) * (size_t)(K * N));
-        float *bt = malloc(sizeof(float) * (size_t)(K * N));
-        float *bias = malloc(sizeof(float) * (size_t)N);
-        float *c1 = malloc(sizeof(float) * (size_t)(M * N));
-        float *c2 = malloc(sizeof(float) * (size_t)(M * N));
-        for (int64_t i = 0; i < M * K; i++)
-            a[i] = frand(&st);
+        size_t mk = (size_t)(M * K), kn = (size_t)(K * N), mn = (size_t)(M * N);
+        float *a = malloc(sizeof(float) * (mk + 1)), *at = malloc(sizeof(float) * (mk + 1));
+        float *b = malloc(sizeof(float) * (kn + 1)), *bt = malloc(sizeof(float) * (kn + 1));
+        float *bias = malloc(sizeof(float) * (size_t)(M + N)), *res = malloc(sizeof(float) * mn);
+        float *want = malloc(sizeof(float) * mn), *got = malloc(sizeof(float) * mn);
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t k = 0; k < K; k++)
+                at[k * M + m] = a[m * K + k] = frand(&st);
         for (int64_t k = 0; k < K; k++)
             for (int64_t n = 0; n < N; n++)
                 bt[n * K + k] = b[k * N + n] = frand(&st);
-        for (int64_t n = 0; n < N; n++)
-            bias[n] = frand(&st);
-        pt2c_gemm g = {.dtype = PT2C_DTYPE_F32,
-                       .M = M,
-                       .N = N,
-                       .K = K,
-                       .a = a,
-                       .lda = K,
-                       .b = b,
-                       .ldb = N,
-                       .c = c1,
-                       .ldc = N,
-                       .alpha = 2.0,
-                       .beta = 0.5,
-                       .bias = bias,
-                       .bias_cs = 1};
-        pt2c_gemm_run(&g, 0, pt2c_gemm_units(&g));
-        /* The same product from B^T, split over 3 threads: bit-identical. */
-        g.b = bt;
-        g.ldb = K;
-        g.b_trans = true;
-        g.c = c2;
-        for (int ith = 0; ith < 3; ith++) {
-            int64_t begin, end;
-            pt2c_split_range(pt2c_gemm_units(&g), ith, 3, &begin, &end);
-            pt2c_gemm_run(&g, begin, end);
+        for (int64_t i = 0; i < M + N; i++)
+            bias[i] = frand(&st);
+        for (size_t i = 0; i < mn; i++)
+            res[i] = frand(&st);
+        /* Two epilogues: addmm-like (alpha, beta, column bias) and conv-like (row bias,
+         * residual). */
+        pt2c_epilogue eps[2] = {pt2c_epilogue_none(), pt2c_epilogue_none()};
+        eps[0].alpha = 2.0f, eps[0].beta = 0.5f, eps[0].bias = bias, eps[0].bias_cs = 1;
+        eps[1].bias = bias, eps[1].bias_rs = 1, eps[1].residual = res, eps[1].res_ld = N;
+        for (int e = 0; e < 2; e++) {
+            gemm_reference(M, N, K, a, b, &eps[e], want);
+            for (int t = 0; t < n_tables; t++) {
+                const pt2c_cpu *cpu = tables[t];
+                void *scratch = malloc(pt2c_gemm_scratch_bytes(cpu));
+                float *pa = malloc(sizeof(float) * (pt2c_gemm_packed_a_floats(cpu, M, K) + 1));
+                float *pb = malloc(sizeof(float) * (pt2c_gemm_packed_b_floats(cpu, K, N) + 1));
+                pt2c_gemm_pack_a(cpu, a, K, false, M, K, pa);
+                pt2c_gemm_pack_b(cpu, bt, K, true, K, N, pb);
+                const void *ctx[2] = {b, (const void *)(intptr_t)N};
+                for (int form = 0; form < 5; form++) {
+                    pt2c_gemm g = pt2c_gemm_init(PT2C_DTYPE_F32, M, N, K);
+                    g.ep = eps[e];
+                    g.c = got;
+                    g.a = pt2c_gemm_raw(a, K, false);
+                    g.b = pt2c_gemm_raw(b, N, false);
+                    if (form == 1) { /* A^T and B^T given */
+                        g.a = pt2c_gemm_raw(at, M, true);
+                        g.b = pt2c_gemm_raw(bt, K, true);
+                    } else if (form == 2) {
+                        g.a = pt2c_gemm_prepacked(pa);
+                    } else if (form == 3) {
+                        g.b = pt2c_gemm_prepacked(pb);
+                    } else if (form == 4) {
+                        g.b = pt2c_gemm_raw(NULL, 0, false);
+                        g.b.pack = pack_b_rows;
+                        g.b.pack_ctx = ctx;
+                    }
+                    for (int nth = 1; nth <= 3; nth += 2) {
+                        memset(got, 0xAB, sizeof(float) * mn);
+                        run_split(&g, cpu, nth, scratch);
+                        if (memcmp(got, want, sizeof(float) * mn) != 0)
+                            HARNESS_FAIL("gemm %lldx%lldx%lld %s form %d epilogue %d, %d "
+                                         "threads: not the fma chain",
+                                         (long long)M, (long long)N, (long long)K,
+                                         pt2c_isa_name(cpu->isa), form, e, nth);
+                    }
+                }
+                free(scratch), free(pa), free(pb);
+            }
         }
-        EXPECT_TRUE(memcmp(c1, c2, sizeof(float) * (size_t)(M * N)) == 0);
+        /* And close to the exact product. */
         for (int64_t m = 0; m < M; m++)
             for (int64_t n = 0; n < N; n++) {
                 double acc = 0.0;
                 for (int64_t k = 0; k < K; k++)
                     acc += (double)a[m * K + k] * (double)b[k * N + n];
-                double want = 2.0 * acc + 0.5 * (double)bias[n];
-                EXPECT_NEAR(c1[m * N + n], want, 1e-5 * (1.0 + sqrt((double)K)));
+                double exact = 2.0 * acc + 0.5 * (double)bias[n];
+                gemm_reference(M, N, K, a, b, &eps[0], want);
+                EXPECT_NEAR(want[m * N + n], exact, 1e-5 * (1.0 + sqrt((double)K)));
             }
-        free(a), free(b), free(bt), free(bias), free(c1), free(c2);
+        free(a), free(at), free(b), free(bt), free(bias), free(res), free(want), free(got);
+    }
+}
+
+/* Every activation on every table: the same bits as the plain C table, and close to libm. */
+TEST(activations_agree_across_tables_and_with_libm) {
+    enum { N = 1000 };
+    float x[N + 37];
+    unsigned st = 3;
+    for (int i = 0; i < N; i++)
+        x[i] = 24.0f * frand(&st);
+    const float specials[] = {0.0f,   -0.0f,  NAN,     INFINITY, -INFINITY, 1e-30f,  -1e-30f, 88.0f,
+                              -88.0f, 100.0f, -100.0f, 0.625f,   -0.625f,   0.6249f, 1e-4f,   3.0f,
+                              -3.0f,  6.0f,   9.0f,    15.0f,    -15.0f,    44.0f,   0.1f,    -0.1f,
+                              1.0f,   2.0f,   5.0f,    20.0f,    -20.0f,    0.3f,    0.7f,    -0.7f,
+                              1.5f,   4.0f,   -4.0f,   10.0f,    -10.0f};
+    for (size_t i = 0; i < sizeof specials / sizeof specials[0]; i++)
+        x[N + i] = specials[i];
+    const int64_t n = N + (int64_t)(sizeof specials / sizeof specials[0]);
+    const pt2c_cpu *tables[3];
+    int n_tables = usable_tables(tables);
+    for (int act = 0; act < PT2C_ACT_COUNT; act++) {
+        float ref[N + 37], got[N + 37];
+        pt2c_cpu_generic.act((pt2c_act)act, 0.0f, 6.0f, x, ref, n);
+        for (int t = 0; t < n_tables; t++) {
+            /* Odd lengths and offsets exercise the masked tails. */
+            for (int64_t len = n; len > n - 20; len -= 7) {
+                memset(got, 0, sizeof got);
+                tables[t]->act((pt2c_act)act, 0.0f, 6.0f, x, got, len);
+                for (int64_t i = 0; i < len; i++) {
+                    uint32_t u, v;
+                    memcpy(&u, &ref[i], 4);
+                    memcpy(&v, &got[i], 4);
+                    if (u != v && !(isnan(ref[i]) && isnan(got[i]))) {
+                        HARNESS_FAIL("%s on %s: x=%.9g gives %.9g, generic %.9g",
+                                     pt2c_act_name((pt2c_act)act), pt2c_isa_name(tables[t]->isa),
+                                     (double)x[i], (double)got[i], (double)ref[i]);
+                        break;
+                    }
+                }
+            }
+        }
+        for (int64_t i = 0; i < n; i++) {
+            double v = x[i], want = v;
+            switch ((pt2c_act)act) {
+            case PT2C_ACT_RELU:
+                want = v > 0 ? v : (v != v ? v : 0.0);
+                break;
+            case PT2C_ACT_HARDTANH:
+                want = v != v ? v : v < 0 ? 0 : v > 6 ? 6 : v;
+                break;
+            case PT2C_ACT_SIGMOID:
+                want = 1.0 / (1.0 + exp(-v));
+                break;
+            case PT2C_ACT_SILU:
+                want = v / (1.0 + exp(-v));
+                break;
+            case PT2C_ACT_GELU:
+                want = 0.5 * v * (1.0 + erf(v / sqrt(2.0)));
+                break;
+            case PT2C_ACT_GELU_TANH:
+                want = 0.5 * v * (1.0 + tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+                break;
+            case PT2C_ACT_HARDSWISH:
+                want = v * fmin(fmax(v + 3.0, 0.0), 6.0) / 6.0;
+                break;
+            case PT2C_ACT_TANH:
+                want = tanh(v);
+                break;
+            default:
+                break;
+            }
+            if (isnan(want) || isinf(want)) {
+                if (!(isnan(want) ? isnan(ref[i]) : ref[i] == (float)want))
+                    HARNESS_FAIL("%s(%g) = %g, expected %g", pt2c_act_name((pt2c_act)act), v,
+                                 (double)ref[i], want);
+                continue;
+            }
+            /* GELU's erf is PyTorch's A&S formula (absolute error 6e-7 in erf); both GELUs
+             * compute 1 + erf or 1 + tanh, which cancels for negative x: errors of a few
+             * ulp of 1, times x / 2. */
+            bool gelu = (pt2c_act)act == PT2C_ACT_GELU || (pt2c_act)act == PT2C_ACT_GELU_TANH;
+            double tol = 4e-7 * fabs(want) + (gelu ? 4e-7 * fabs(v) : 1e-37);
+            if (!(fabs((double)ref[i] - want) <= tol))
+                HARNESS_FAIL("%s(%.9g) = %.9g, expected %.9g", pt2c_act_name((pt2c_act)act), v,
+                             (double)ref[i], want);
+        }
     }
 }
 

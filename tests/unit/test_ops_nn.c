@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "ops/op_decls.h"
 #include "runtime/runtime.h"
+#include "test_cpu.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -37,6 +38,8 @@ static void oc_init(op_case *c, const char *target) {
     pt2c_strmap_init(&c->plan.slot_by_name, &c->plan.arena);
     c->plan.values = PT2C_ARENA_ARRAY(&c->plan.arena, pt2c_value, MAX_VALUES);
     c->plan.cap_values = MAX_VALUES;
+    c->plan.cpu = test_cpu();
+    c->plan.n_threads = 3;
     c->node.target = target;
     c->node.name = "node";
     c->node.inputs = c->args;
@@ -191,7 +194,8 @@ static void oc_run(op_case *c, int nth) {
         out[0]->data = in[0]->data;
         return;
     }
-    pt2c_kernel_args args = {in, c->step.n_inputs, out, c->n_out, c->step.params, c->plan.scratch};
+    pt2c_kernel_args args = {
+        in, c->step.n_inputs, out, c->n_out, c->step.params, c->plan.scratch, c->plan.cpu};
     for (int ith = 0; ith < nth; ith++)
         c->step.op->kernel(&args, ith, nth);
 }

@@ -6,6 +6,7 @@
 #include "ops/op_decls.h"
 #include "ops/shape_util.h"
 #include "runtime/runtime.h"
+#include "test_cpu.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ static void mini_init(mini *m, const char *target) {
     m->plan.prog = &m->prog;
     m->plan.values = PT2C_ARENA_ARRAY(&m->plan.arena, pt2c_value, MAX_VALUES);
     m->plan.cap_values = MAX_VALUES;
+    m->plan.cpu = test_cpu();
+    m->plan.n_threads = 3;
     m->node.target = target;
     m->node.name = "node";
     m->node.inputs = m->args;
@@ -186,8 +189,8 @@ static pt2c_status mini_run(mini *m, int n_out, bool list_out, int nth) {
         m->buffers[k] = calloc(bytes ? bytes : 1, 1);
         v->t.data = m->buffers[k];
     }
-    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, m->out_ptrs,
-                             n_out,      m->step.params,   NULL};
+    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out, m->step.params,
+                             NULL,       m->plan.cpu};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < nth; ith++)
             op->kernel(&args, ith, nth);
@@ -212,8 +215,8 @@ static pt2c_status run_both(mini *m, int n_out, bool list_out) {
     }
     /* Second run on the same plan: kernels only (parse/shape are idempotent here). */
     const pt2c_op_def *op = pt2c_op_find(m->node.target);
-    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, m->out_ptrs,
-                             n_out,      m->step.params,   NULL};
+    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out, m->step.params,
+                             NULL,       m->plan.cpu};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < 3; ith++)
             op->kernel(&args, ith, 3);
