@@ -264,6 +264,8 @@ typedef struct pt2c_run_options {
     int n_threads; /* kernel threads, the caller included; 0: every online core */
     pt2c_isa isa;  /* PT2C_ISA_AUTO unless forced; a choice the CPU lacks is an error */
     int profile;   /* 1: time every node of every run (pt2c_runner_profile) */
+    int no_fusion; /* 1: run every node as exported; 0: a convolution or matrix product also
+                      does the batch norm, residual add and activation that follow it */
 } pt2c_run_options;
 
 /* Bind every node to its op. Fails at the first node without a kernel; pt2c_program_check

@@ -48,6 +48,8 @@ static const char usage[] =
     "                             with one plan (outputs go to DIR/run_<k>/)\n"
     "      --verbose              print how many shape plans were made and reused\n"
     "      --meta                 print each node's output dtype and shape, run nothing\n"
+    "      --no-fusion            run every node as exported (no conv+batch norm+add+relu\n"
+    "                             steps): to check what fusion changes\n"
     "  help                       this text\n"
     "  version                    the pt2c version\n";
 
@@ -253,6 +255,7 @@ typedef struct run_args {
     int threads;
     unsigned long long seed;
     int meta;
+    int no_fusion;
     long iterations;
     int verbose;
     int group_end[MAX_INPUTS]; /* input sets: files [group_end[g-1], group_end[g]) */
@@ -288,6 +291,8 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
             a->iterations = strtol(argv[++i], &end, 10);
             if (*end || a->iterations < 1 || a->iterations > 1000000000L)
                 return usage_error("run: --iterations takes a number from 1 to 1000000000");
+        } else if (strcmp(s, "--no-fusion") == 0) {
+            a->no_fusion = 1;
         } else if (strcmp(s, "--meta") == 0) {
             a->meta = 1;
         } else if (strcmp(s, "--verbose") == 0) {
@@ -534,6 +539,7 @@ static int cmd_run(int argc, char **argv) {
     pt2c_runner *runner = NULL;
     pt2c_run_options opts = {0};
     opts.n_threads = a.threads;
+    opts.no_fusion = a.no_fusion;
     void *buffers[MAX_INPUTS] = {NULL};
     size_t n_buffers = 0;
     int owned_random[MAX_INPUTS] = {0};
@@ -581,6 +587,10 @@ static int cmd_run(int argc, char **argv) {
                "activations in the current plan\n",
                (long long)st.shape_plans, (long long)st.cache_hits,
                (unsigned long long)st.activation_bytes);
+        printf("memory: arena %llu bytes for %llu bytes of intermediates; scratch %llu; "
+               "packed weights %llu\n",
+               (unsigned long long)st.arena_bytes, (unsigned long long)st.activation_bytes,
+               (unsigned long long)st.scratch_bytes, (unsigned long long)st.packed_bytes);
     }
 done:
     free_inputs(buffers, owned_random, &n_buffers);

@@ -34,6 +34,8 @@ pt2c_status pt2c_runner_create(const pt2c_program *prog, const pt2c_run_options 
     if (r->plan.n_threads > PT2C_POOL_MAX_THREADS)
         r->plan.n_threads = PT2C_POOL_MAX_THREADS;
     st = pt2c_cpu_resolve(opts ? opts->isa : PT2C_ISA_AUTO, &r->plan.cpu, err);
+    if (st == PT2C_OK && !(opts && opts->no_fusion))
+        st = pt2c_plan_fuse(&r->plan, err);
     if (st != PT2C_OK) {
         pt2c_runner_destroy(r);
         return st;
@@ -306,7 +308,11 @@ pt2c_status pt2c_runner_describe(pt2c_runner *r, char **out, size_t *out_len, pt
     }
     for (int64_t s = 0; s < r->plan.n_steps; s++) {
         const pt2c_step *step = &r->plan.steps[s];
-        pt2c_strbuf_printf(&sb, "%s: %s -> ", step->node->name, step->node->target);
+        if (step->label) /* fused: named after the value it writes, the last node's */
+            pt2c_strbuf_printf(&sb, "%s: fused:%s -> ", r->plan.values[step->outputs[0]].name,
+                               step->label);
+        else
+            pt2c_strbuf_printf(&sb, "%s: %s -> ", step->node->name, step->node->target);
         if (step->n_outputs != 1)
             pt2c_strbuf_putc(&sb, '(');
         for (int32_t o = 0; o < step->n_outputs; o++) {
@@ -321,8 +327,9 @@ pt2c_status pt2c_runner_describe(pt2c_runner *r, char **out, size_t *out_len, pt
             pt2c_strbuf_putc(&sb, ')');
         pt2c_strbuf_putc(&sb, '\n');
     }
-    pt2c_strbuf_printf(&sb, "# activations: %llu bytes in %lld steps\n",
-                       (unsigned long long)r->plan.activation_bytes, (long long)r->plan.n_steps);
+    pt2c_strbuf_printf(&sb, "# activations: %llu bytes in %lld steps, in an arena of %llu bytes\n",
+                       (unsigned long long)r->plan.activation_bytes, (long long)r->plan.n_steps,
+                       (unsigned long long)r->plan.arena_bytes);
     return pt2c_strbuf_finish(&sb, out, out_len, err);
 }
 
@@ -333,7 +340,7 @@ void pt2c_runner_get_stats(const pt2c_runner *r, pt2c_runner_stats *out) {
     out->shape_plans = r->plan.shape_plans;
     out->cache_hits = r->plan.cache_hits;
     out->activation_bytes = r->plan.activation_bytes;
-    out->arena_bytes = r->plan.activation_bytes; /* one buffer per value until planned */
+    out->arena_bytes = r->plan.arena_bytes;
     out->scratch_bytes = (uint64_t)r->plan.scratch_bytes * (uint64_t)r->plan.n_threads;
     out->packed_bytes = r->plan.packed_bytes;
     out->n_threads = r->plan.n_threads;

@@ -79,6 +79,24 @@ enum {
     PT2C_TILE_EPILOGUE = 2 /* the last block of k: apply the epilogue while storing */
 };
 
+/* One channel of a depthwise convolution (conv.c prepares the padded input):
+ *     out[oy, ox] = epilogue(sum_{ky, kx} w[ky * KW + kx] * in(oy * sy + ky * dy, ox * sx + kx *
+ * dx)) the taps summed by fused multiply-adds in (ky, kx) order from 0. The input is padded and
+ * split by column phase so every tap is a contiguous load: padded element (y, x) sits at
+ * in[((x % sx) * Hp + y) * Wph + x / sx]. Each phase row has at least one vector of slack
+ * past its last used column. The epilogue has bias_rs = bias_cs = 0 (one bias per channel)
+ * and a residual plane of row stride OW. */
+typedef struct pt2c_dw_plane {
+    const float *in;
+    int64_t Hp, Wph; /* padded rows per phase, floats per phase row */
+    int64_t sy, sx, dy, dx;
+    int64_t KH, KW;
+    const float *w; /* KH * KW taps */
+    float *out;     /* OH x OW */
+    int64_t OH, OW;
+    const pt2c_epilogue *ep;
+} pt2c_dw_plane;
+
 typedef struct pt2c_cpu {
     pt2c_isa isa;
     int vw;               /* floats per vector */
@@ -99,6 +117,8 @@ typedef struct pt2c_cpu {
     /* y[j] = epilogue(x[j]) for one row m, columns n0 .. n0 + n (y may be x). */
     void (*epilogue_row)(const pt2c_epilogue *ep, int64_t m, int64_t n0, const float *x, float *y,
                          int64_t n);
+    /* A depthwise convolution plane (pt2c_dw_plane). */
+    void (*depthwise)(const pt2c_dw_plane *p);
 } pt2c_cpu;
 
 /* The table for isa, or NULL when this build has none (not an x86-64 build). */

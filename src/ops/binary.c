@@ -946,3 +946,17 @@ void pt2c_k_clamp(const pt2c_kernel_args *args, int ith, int nth) {
         pt2c_bcast_advance(&it, n);
     }
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fusion                                                                                   */
+
+bool pt2c_fuse_add(const pt2c_op_def *op, const void *params) {
+    if (op->parse != pt2c_parse_add)
+        return false;
+    const binary_params *p = params;
+    const pt2c_scalar *a = &p->alpha;
+    bool alpha_one = a->slot < 0 && ((a->dtype == PT2C_DTYPE_I64 && a->i == 1) ||
+                                     (a->dtype == PT2C_DTYPE_F64 && a->f == 1.0) ||
+                                     (a->dtype == PT2C_DTYPE_BOOL && a->i == 1));
+    return alpha_one && p->x[0].input >= 0 && p->x[1].input >= 0;
+}

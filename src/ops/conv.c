@@ -52,6 +52,12 @@ typedef struct conv_params {
     bool transposed; /* weight is [C, O/g, K...] and the op scatters */
     /* Resolved per shape, 2-D form (index 0 = H, 1 = W); p is the padding before. */
     int64_t s[2], p[2], d[2];
+    /* Depthwise (groups == C == O): one plane per work unit on cpu->depthwise, the padded
+     * plane in each thread's scratch; dw_weight holds the taps (scaled by a folded batch
+     * norm) when the weight is constant. */
+    bool depthwise;
+    int64_t dw_hp, dw_wph; /* padded rows and floats per phase row */
+    const float *dw_weight;
     const float *packed;     /* nullable, plan memory: the constant weight in GEMM panels */
     size_t packed_per_group; /* floats of packed per group */
     const pt2c_cpu *packed_for;
@@ -233,6 +239,17 @@ pt2c_status pt2c_shape_conv(pt2c_op_ctx *ctx, void *params) {
                                 "shape: bias is %s with %lld elements, expected float32 with %lld",
                                 pt2c_dtype_name(b->dtype), (long long)b->numel, (long long)O);
     }
+    /* Depthwise planes run on cpu->depthwise when the padded plane fits a thread's scratch
+     * (16 MiB) and the kernel has at most 64 taps. */
+    int64_t KH = ns == 2 ? w->sizes[2] : 1, KW = w->sizes[w->rank - 1];
+    p->depthwise = !p->transposed && p->groups > 1 && p->groups == C && O == C && KH * KW <= 64;
+    if (p->depthwise) {
+        int64_t OH = ns == 2 ? out_sizes[r - 2] : 1, OW = out_sizes[r - 1];
+        p->dw_hp = (OH - 1) * p->s[0] + (KH - 1) * p->d[0] + 1;
+        int64_t wneed = (OW - 1) * p->s[1] + (KW - 1) * p->d[1] + 1;
+        p->dw_wph = (wneed + p->s[1] - 1) / p->s[1] + 16; /* a vector of slack */
+        p->depthwise = p->s[1] * p->dw_hp * p->dw_wph <= (4 << 20);
+    }
     PT2C_TRY(conv_pack_weight(ctx, p));
     int64_t out_numel = 1;
     for (int32_t d = 0; d < r; d++)
@@ -359,18 +376,40 @@ static pt2c_status conv_pack_weight(pt2c_op_ctx *ctx, conv_params *p) {
     const pt2c_cpu *cpu = pt2c_op_cpu(ctx);
     if (p->transposed || !pt2c_op_in_is_constant(ctx, 1) || w->numel == 0) {
         p->packed = NULL;
+        p->dw_weight = NULL;
         return PT2C_OK;
     }
-    if (p->packed && p->packed_for == cpu)
-        return PT2C_OK;
+    if (p->packed_for != cpu) {
+        p->packed = NULL;
+        p->dw_weight = NULL;
+    }
+    if (p->depthwise ? p->dw_weight != NULL : p->packed != NULL)
+        return PT2C_OK; /* packed for an earlier input size */
+    /* A folded batch norm (runtime/fuse.c) scales each output channel's weights here. */
+    const pt2c_kernel_epilogue *epi = pt2c_op_epilogue(ctx);
+    const float *scale =
+        epi && epi->weight_scale >= 0 ? pt2c_op_in(ctx, epi->weight_scale)->data : NULL;
     int64_t O = w->sizes[0], Og = O / p->groups, K = w->numel / (O ? O : 1);
+    if (p->depthwise) { /* the taps of each channel, scaled */
+        float *dw = pt2c_op_persistent_alloc(ctx, sizeof(float) * (size_t)w->numel);
+        if (!dw)
+            return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory packing the weight");
+        const float *wd = w->data;
+        for (int64_t o = 0; o < O; o++)
+            for (int64_t k = 0; k < K; k++)
+                dw[o * K + k] =
+                    scale ? (float)((double)wd[o * K + k] * (double)scale[o]) : wd[o * K + k];
+        p->dw_weight = dw;
+        p->packed_for = cpu;
+        return PT2C_OK;
+    }
     size_t per = pt2c_gemm_packed_a_floats(cpu, Og, K);
     float *dst = pt2c_op_persistent_alloc(ctx, per * (size_t)p->groups * sizeof(float));
     if (!dst)
         return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory packing the weight");
     for (int64_t grp = 0; grp < p->groups; grp++)
         pt2c_gemm_pack_a(cpu, (const float *)w->data + grp * Og * K, K, false, Og, K,
-                         dst + (size_t)grp * per);
+                         scale ? scale + grp * Og : NULL, dst + (size_t)grp * per);
     p->packed = dst;
     p->packed_per_group = per;
     p->packed_for = cpu;
@@ -378,8 +417,82 @@ static pt2c_status conv_pack_weight(pt2c_op_ctx *ctx, conv_params *p) {
 }
 
 size_t pt2c_scratch_conv(pt2c_op_ctx *ctx, const void *params) {
-    (void)params;
+    const conv_params *p = params;
+    if (p->depthwise)
+        return sizeof(float) * (size_t)(p->s[1] * p->dw_hp * p->dw_wph);
     return pt2c_gemm_scratch_bytes(pt2c_op_cpu(ctx));
+}
+
+/* Plane c0 of the image at x into pin, zero padded and split by column phase as
+ * pt2c_dw_plane describes. */
+static void dw_pad_plane(const conv_params *p, const conv_geom *g, const float *x, float *pin) {
+    int64_t sx = p->s[1];
+    for (int64_t ph = 0; ph < sx; ph++)
+        for (int64_t y = 0; y < p->dw_hp; y++) {
+            float *dst = pin + (ph * p->dw_hp + y) * p->dw_wph;
+            int64_t iy = y - g->p[0];
+            if (iy < 0 || iy >= g->H) {
+                memset(dst, 0, sizeof(float) * (size_t)p->dw_wph);
+                continue;
+            }
+            const float *src = x + iy * g->W;
+            /* Column j holds padded x = j * sx + ph, input column x - pad. */
+            int64_t first = ph - g->p[1];
+            int64_t lo = first >= 0 ? 0 : (-first + sx - 1) / sx;
+            int64_t hi = g->W - first <= 0 ? 0 : (g->W - first + sx - 1) / sx;
+            lo = lo < p->dw_wph ? lo : p->dw_wph;
+            hi = hi < p->dw_wph ? hi : p->dw_wph;
+            hi = hi > lo ? hi : lo;
+            for (int64_t j = 0; j < lo; j++)
+                dst[j] = 0.0f;
+            if (sx == 1)
+                memcpy(dst + lo, src + first + lo, sizeof(float) * (size_t)(hi - lo));
+            else
+                for (int64_t j = lo; j < hi; j++)
+                    dst[j] = src[first + j * sx];
+            for (int64_t j = hi; j < p->dw_wph; j++)
+                dst[j] = 0.0f;
+        }
+}
+
+static void conv_depthwise(const conv_params *p, const conv_geom *g, const pt2c_kernel_args *args,
+                           const float *bias, const float *res, int ith, int nth) {
+    const float *xd = args->in[0]->data, *wd = args->in[1]->data;
+    float *od = args->out[0]->data;
+    const pt2c_kernel_epilogue *epi = args->epilogue;
+    int64_t N = args->in[0]->numel / (g->C * g->H * g->W), npix = g->OH * g->OW;
+    int64_t begin, end;
+    pt2c_split_range(N * g->C, ith, nth, &begin, &end);
+    for (int64_t u = begin; u < end; u++) {
+        int64_t c = u % g->C;
+        dw_pad_plane(p, g, xd + u * g->H * g->W, args->scratch);
+        pt2c_epilogue ep = pt2c_epilogue_none();
+        ep.bias = bias ? bias + c : NULL;
+        ep.residual = res ? res + u * npix : NULL;
+        ep.res_ld = g->OW;
+        if (epi) {
+            ep.act = epi->act;
+            ep.act_lo = epi->act_lo;
+            ep.act_hi = epi->act_hi;
+        }
+        pt2c_dw_plane pl = {
+            .in = args->scratch,
+            .Hp = p->dw_hp,
+            .Wph = p->dw_wph,
+            .sy = g->s[0],
+            .sx = g->s[1],
+            .dy = g->d[0],
+            .dx = g->d[1],
+            .KH = g->KH,
+            .KW = g->KW,
+            .w = p->dw_weight ? p->dw_weight + c * g->KK : wd + c * g->KK,
+            .out = od + u * npix,
+            .OH = g->OH,
+            .OW = g->OW,
+            .ep = &ep,
+        };
+        args->cpu->depthwise(&pl);
+    }
 }
 
 void pt2c_k_conv(const pt2c_kernel_args *args, int ith, int nth) {
@@ -389,11 +502,18 @@ void pt2c_k_conv(const pt2c_kernel_args *args, int ith, int nth) {
         return;
     }
     const pt2c_ktensor *x = args->in[0], *w = args->in[1];
-    const float *bias = p->bias >= 0 ? args->in[p->bias]->data : NULL;
+    const pt2c_kernel_epilogue *epi = args->epilogue;
+    int32_t bias_in = epi && epi->bias >= 0 ? epi->bias : p->bias;
+    const float *bias = bias_in >= 0 ? args->in[bias_in]->data : NULL;
+    const float *res = epi && epi->residual >= 0 ? args->in[epi->residual]->data : NULL;
     pt2c_ktensor *out = args->out[0];
     if (out->numel == 0)
         return;
     conv_geom g = make_geom(p, x, w, out);
+    if (p->depthwise) {
+        conv_depthwise(p, &g, args, bias, res, ith, nth);
+        return;
+    }
     int64_t N = x->numel / (g.C * g.H * g.W), K = g.Cg * g.KK, npix = g.OH * g.OW;
     bool pointwise = conv_is_pointwise(&g);
     /* Per (image, group): C[Og, OH*OW] = W_g[Og, K] @ B[K, OH*OW], bias per row. */
@@ -401,6 +521,12 @@ void pt2c_k_conv(const pt2c_kernel_args *args, int ith, int nth) {
     gm.ldc = npix;
     gm.ep.bias_rs = 1;
     gm.ep.bias_cs = 0;
+    gm.ep.res_ld = npix;
+    if (epi) {
+        gm.ep.act = epi->act;
+        gm.ep.act_lo = epi->act_lo;
+        gm.ep.act_hi = epi->act_hi;
+    }
     int64_t mats = N * p->groups;
     int parallel = mats >= nth ? 1 : (int)((nth + mats - 1) / mats);
     pt2c_gemm_blocking bl = pt2c_gemm_block(args->cpu, &gm, parallel);
@@ -425,6 +551,7 @@ void pt2c_k_conv(const pt2c_kernel_args *args, int ith, int nth) {
         }
         gm.c = od + (n * g.O + grp * g.Og) * npix;
         gm.ep.bias = bias ? bias + grp * g.Og : NULL;
+        gm.ep.residual = res ? res + (n * g.O + grp * g.Og) * npix : NULL;
         pt2c_gemm_run(&gm, args->cpu, &bl, first, last, args->scratch);
         u = mat * per + last;
     }
@@ -505,4 +632,15 @@ void pt2c_k_conv_transpose(const pt2c_kernel_args *args, int ith, int nth) {
                     row[q * sx + px] = tmp[px * per_phase + q];
             }
     }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fusion                                                                                   */
+
+bool pt2c_fuse_conv(const pt2c_op_def *op, const void *params, int32_t *bias) {
+    if (op->kernel != pt2c_k_conv)
+        return false;
+    const conv_params *p = params;
+    *bias = p->bias;
+    return !p->transposed;
 }

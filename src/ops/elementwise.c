@@ -48,8 +48,8 @@ pt2c_status pt2c_shape_unary(pt2c_op_ctx *ctx, void *params) {
     return pt2c_op_set_out(ctx, 0, x->dtype, x->rank, x->sizes);
 }
 
-/* relu: out[i] = x[i] > 0 ? x[i] : 0 (NaN propagates because NaN > 0 is false... and NaN
- * must stay NaN, so test x <= 0 instead). */
+/* relu: out[i] = 0 > x[i] ? 0 : x[i]: NaN stays NaN (float32 on the CPU table, as a fused
+ * epilogue computes it). */
 void pt2c_k_relu(const pt2c_kernel_args *args, int ith, int nth) {
     const pt2c_ktensor *x = args->in[0];
     pt2c_ktensor *out = args->out[0];
@@ -58,8 +58,7 @@ void pt2c_k_relu(const pt2c_kernel_args *args, int ith, int nth) {
     if (x->dtype == PT2C_DTYPE_F32) {
         const float *src = x->data;
         float *dst = out->data;
-        for (int64_t i = begin; i < end; i++)
-            dst[i] = src[i] <= 0.0f ? 0.0f : src[i];
+        args->cpu->act(PT2C_ACT_RELU, 0.0f, 0.0f, src + begin, dst + begin, end - begin);
         return;
     }
     if (pt2c_dtype_is_float(x->dtype)) {
@@ -488,6 +487,39 @@ static inline bool unary_bool(unary_fn fn, double v) {
     }
 }
 
+/* The float32 functions the CPU tables vectorize (cpu.h): the same code a fused GEMM or
+ * convolution epilogue runs, so fusing them never changes a bit. */
+static bool f32_act(const unary_params *p, pt2c_act *act, float *lo, float *hi) {
+    *lo = *hi = 0.0f;
+    switch (p->fn) {
+    case UN_SIGMOID:
+        *act = PT2C_ACT_SIGMOID;
+        return true;
+    case UN_TANH:
+        *act = PT2C_ACT_TANH;
+        return true;
+    case UN_SILU:
+        *act = PT2C_ACT_SILU;
+        return true;
+    case UN_GELU:
+        *act = PT2C_ACT_GELU;
+        return true;
+    case UN_GELU_TANH:
+        *act = PT2C_ACT_GELU_TANH;
+        return true;
+    case UN_HARDSWISH:
+        *act = PT2C_ACT_HARDSWISH;
+        return true;
+    case UN_HARDTANH:
+        *act = PT2C_ACT_HARDTANH;
+        *lo = (float)p->lo;
+        *hi = (float)p->hi;
+        return true;
+    default:
+        return false;
+    }
+}
+
 enum { CHUNK = 256 };
 
 /* float32 functions built on the array exp/erf of vmath.h, CHUNK elements at a time
@@ -550,6 +582,12 @@ void pt2c_k_unary_float(const pt2c_kernel_args *args, int ith, int nth) {
     if (x->dtype == PT2C_DTYPE_F32 && out->dtype == PT2C_DTYPE_F32) {
         const float *src = x->data;
         float *dst = out->data;
+        pt2c_act act;
+        float alo, ahi;
+        if (f32_act(p, &act, &alo, &ahi)) {
+            args->cpu->act(act, alo, ahi, src + begin, dst + begin, end - begin);
+            return;
+        }
         if (unary_f32_vector(p->fn, src + begin, dst + begin, end - begin))
             return;
         float lo = (float)p->lo, hi = (float)p->hi;
@@ -582,4 +620,20 @@ void pt2c_k_unary_float(const pt2c_kernel_args *args, int ith, int nth) {
                        : (double)unary_f32(p->fn, (float)v, (float)p->lo, (float)p->hi);
         pt2c_store_f64(out->data, out->dtype, i, r);
     }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fusion                                                                                   */
+
+bool pt2c_fuse_activation(const pt2c_op_def *op, const void *params, pt2c_act *act, float *lo,
+                          float *hi) {
+    *lo = *hi = 0.0f;
+    if (op->kernel == pt2c_k_relu) {
+        *act = PT2C_ACT_RELU;
+        return true;
+    }
+    if (op->kernel != pt2c_k_unary_float)
+        return false;
+    const unary_params *p = params;
+    return f32_act(p, act, lo, hi);
 }

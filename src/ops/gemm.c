@@ -113,11 +113,17 @@ size_t pt2c_gemm_packed_b_floats(const pt2c_cpu *cpu, int64_t K, int64_t N) {
 }
 
 void pt2c_gemm_pack_a(const pt2c_cpu *cpu, const float *a, int64_t lda, bool trans, int64_t M,
-                      int64_t K, float *dst) {
+                      int64_t K, const float *row_scale, float *dst) {
     pt2c_gemm_operand o = pt2c_gemm_raw(a, lda, trans);
     int64_t mr = cpu->gemm_mr;
-    for (int64_t m = 0; m < M; m += mr)
-        pack_a_raw(&o, 0, K, m, M - m < mr ? M - m : mr, mr, dst + (m / mr) * K * mr);
+    for (int64_t m = 0; m < M; m += mr) {
+        int64_t h = M - m < mr ? M - m : mr;
+        float *panel = dst + (m / mr) * K * mr;
+        pack_a_raw(&o, 0, K, m, h, mr, panel);
+        for (int64_t r = 0; row_scale && r < h; r++)
+            for (int64_t k = 0; k < K; k++)
+                panel[k * mr + r] = (float)((double)panel[k * mr + r] * (double)row_scale[m + r]);
+    }
 }
 
 void pt2c_gemm_pack_b(const pt2c_cpu *cpu, const float *b, int64_t ldb, bool trans, int64_t K,

@@ -107,8 +107,10 @@ void pt2c_gemm_run(const pt2c_gemm *g, const pt2c_cpu *cpu, const pt2c_gemm_bloc
  * given as [N, K], a linear weight) into ceil(N / nr) panels of [K][nr]. */
 size_t pt2c_gemm_packed_a_floats(const pt2c_cpu *cpu, int64_t M, int64_t K);
 size_t pt2c_gemm_packed_b_floats(const pt2c_cpu *cpu, int64_t K, int64_t N);
+/* row_scale (nullable): row m of A multiplied by row_scale[m] as it is packed (in double,
+ * rounded once): a batch norm folded into a convolution's weight. */
 void pt2c_gemm_pack_a(const pt2c_cpu *cpu, const float *a, int64_t lda, bool trans, int64_t M,
-                      int64_t K, float *dst);
+                      int64_t K, const float *row_scale, float *dst);
 void pt2c_gemm_pack_b(const pt2c_cpu *cpu, const float *b, int64_t ldb, bool trans, int64_t K,
                       int64_t N, float *dst);
 

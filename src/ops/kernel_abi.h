@@ -30,6 +30,20 @@ typedef struct pt2c_ktensor {
     int64_t numel;                /* product of sizes (1 for rank 0) */
 } pt2c_ktensor;
 
+/* What a fused producer (an op flagged PT2C_OP_EPILOGUE: convolution, linear, addmm) applies
+ * to its output as it stores it, set by the plan's fusion (runtime/fuse.c), in the order of
+ * pt2c_epilogue (cpu.h): its bias, then the residual, then the activation. */
+typedef struct pt2c_kernel_epilogue {
+    int32_t bias;         /* input index of a per-output-channel bias that replaces the op's own
+                             (a folded batch norm), or -1 */
+    int32_t weight_scale; /* input index of per-output-channel factors the (constant) weight
+                             is multiplied by when packed at plan time (a folded batch
+                             norm), or -1; kernels never see the unscaled weight */
+    int32_t residual;     /* input index of a float32 tensor shaped like output 0, or -1 */
+    pt2c_act act;
+    float act_lo, act_hi; /* hardtanh bounds */
+} pt2c_kernel_epilogue;
+
 typedef struct pt2c_kernel_args {
     const pt2c_ktensor *const *in; /* n_in tensor inputs, in the op's documented order */
     int32_t n_in;
@@ -39,6 +53,7 @@ typedef struct pt2c_kernel_args {
     void *scratch;       /* this thread's scratch: the bytes the op's scratch function asked
                             for, 64-byte aligned, private to thread ith; or NULL */
     const pt2c_cpu *cpu; /* the vector kernels of the plan's instruction set */
+    const pt2c_kernel_epilogue *epilogue; /* nullable: fused work (PT2C_OP_EPILOGUE ops) */
 } pt2c_kernel_args;
 
 typedef void (*pt2c_kernel_fn)(const pt2c_kernel_args *args, int ith, int nth);

@@ -122,6 +122,16 @@ pt2c_status pt2c_shape_linear(pt2c_op_ctx *ctx, void *params) {
 }
 
 static void run_gemm(const pt2c_kernel_args *args, pt2c_gemm *g, int ith, int nth) {
+    const pt2c_kernel_epilogue *epi = args->epilogue;
+    if (epi) { /* fused (runtime/fuse.c): float32, the residual shaped like the output */
+        if (epi->residual >= 0) {
+            g->ep.residual = args->in[epi->residual]->data;
+            g->ep.res_ld = g->ldc;
+        }
+        g->ep.act = epi->act;
+        g->ep.act_lo = epi->act_lo;
+        g->ep.act_hi = epi->act_hi;
+    }
     pt2c_gemm_blocking bl = pt2c_gemm_block(args->cpu, g, nth);
     int64_t begin, end;
     pt2c_split_range(bl.n_units, ith, nth, &begin, &end);

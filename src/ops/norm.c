@@ -527,3 +527,18 @@ void pt2c_k_instance_norm(const pt2c_kernel_args *args, int ith, int nth) {
     else
         pt2c_k_batch_norm(&a, ith, nth);
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fusion                                                                                   */
+
+bool pt2c_fuse_batch_norm(const pt2c_op_def *op, const void *params, int32_t idx[4], double *eps) {
+    if (op->parse != pt2c_parse_batch_norm && op->parse != pt2c_parse_batch_norm_legit)
+        return false;
+    const bn_params *p = params; /* parse refuses training mode: this is eval */
+    idx[0] = p->weight;
+    idx[1] = p->bias;
+    idx[2] = p->mean;
+    idx[3] = p->var;
+    *eps = p->eps;
+    return true;
+}

@@ -61,7 +61,10 @@ enum {
     /* torch's in-place ops (add_, relu_, ...), which the training IR keeps: output 0 is
      * input 0's bytes, and the kernel writes them. Only for kernels where each output
      * element reads input 0 at the same index, so writing in place is safe. */
-    PT2C_OP_INPLACE = 1 << 3
+    PT2C_OP_INPLACE = 1 << 3,
+    /* float32 output 0 can take a pt2c_kernel_epilogue (bias, residual add, activation)
+     * from the plan's fusion: the kernel applies it as it stores. */
+    PT2C_OP_EPILOGUE = 1 << 4
 };
 
 typedef struct pt2c_op_def {
@@ -153,6 +156,8 @@ pt2c_status pt2c_op_set_out(pt2c_op_ctx *ctx, int32_t index, pt2c_dtype dtype, i
 pt2c_status pt2c_op_set_out_int(pt2c_op_ctx *ctx, int32_t index, int64_t value);
 pt2c_status pt2c_op_set_out_float(pt2c_op_ctx *ctx, int32_t index, double value);
 
+/* The work fused into this step (runtime/fuse.c), or NULL. */
+const pt2c_kernel_epilogue *pt2c_op_epilogue(const pt2c_op_ctx *ctx);
 /* The plan's vector kernels (instruction set and GEMM tile) and thread count. */
 const pt2c_cpu *pt2c_op_cpu(const pt2c_op_ctx *ctx);
 int pt2c_op_n_threads(const pt2c_op_ctx *ctx);
@@ -165,6 +170,24 @@ void *pt2c_op_persistent_alloc(pt2c_op_ctx *ctx, size_t bytes);
 /* Floating-point operations of one run of this node at the current shapes (a multiply-add
  * counts 2), for profiles. */
 void pt2c_op_set_flops(pt2c_op_ctx *ctx, double flops);
+
+/* ---------------------------------------------------------------------------------------- */
+/* What the plan's fusion (runtime/fuse.c) asks of ops: each answered by the op's family     */
+/* file, which alone knows its params.                                                      */
+
+/* An eval-mode batch norm: input indices of weight, bias, running mean and running var
+ * (-1 for None) and eps. */
+bool pt2c_fuse_batch_norm(const pt2c_op_def *op, const void *params, int32_t idx[4], double *eps);
+/* A convolution the fold of a following batch norm may rewrite: not transposed; *bias is
+ * the input index of its bias or -1. The weight is input 1, output channels in dim 0. */
+bool pt2c_fuse_conv(const pt2c_op_def *op, const void *params, int32_t *bias);
+/* add / add_ of two tensors with alpha 1 (a + b, either way round the same bits). */
+bool pt2c_fuse_add(const pt2c_op_def *op, const void *params);
+/* A unary float op an epilogue can apply instead. */
+bool pt2c_fuse_activation(const pt2c_op_def *op, const void *params, pt2c_act *act, float *lo,
+                          float *hi);
+/* An op that passes its input through unchanged (eval-mode dropout). */
+bool pt2c_fuse_identity(const pt2c_op_def *op, const void *params);
 
 /* Shared helpers for shape functions. */
 /* Wrap a possibly negative dim into [0, rank); error naming the argument otherwise. */

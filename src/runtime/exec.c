@@ -47,6 +47,7 @@ static void run_step(pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
         .params = step->params,
         .scratch = step->scratch_bytes ? plan->scratch + (size_t)ith * plan->scratch_bytes : NULL,
         .cpu = plan->cpu,
+        .epilogue = step->epilogue,
     };
     step->op->kernel(&args, ith, nth);
 }

@@ -126,6 +126,7 @@ pt2c_status pt2c_op_check_inplace_self(pt2c_op_ctx *ctx) {
             }
     }
     /* Known at build: kernels must not treat this value's bytes as fixed. */
+    ctx->step->writes_self = true;
     int64_t slot;
     if (pt2c_strmap_get(&ctx->plan->slot_by_name, self->name, &slot))
         ctx->plan->values[slot].is_written = true;

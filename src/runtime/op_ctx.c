@@ -606,3 +606,5 @@ void *pt2c_op_persistent_alloc(pt2c_op_ctx *ctx, size_t bytes) {
 }
 
 void pt2c_op_set_flops(pt2c_op_ctx *ctx, double flops) { ctx->step->flops = flops; }
+
+const pt2c_kernel_epilogue *pt2c_op_epilogue(const pt2c_op_ctx *ctx) { return ctx->step->epilogue; }

@@ -371,8 +371,9 @@ static pt2c_status make_writable(pt2c_plan *plan, int32_t slot, pt2c_error *err)
     return PT2C_OK;
 }
 
-/* Run one step's shape function and give its outputs buffers (or aliases). */
-static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, pt2c_error *err) {
+/* Run one step's shape function; outputs alias their input (views, in-place ops) or get a
+ * buffer: right away when allocate, else later from the arena (pt2c_plan_memory). */
+static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, bool allocate, pt2c_error *err) {
     pt2c_op_ctx ctx = {.plan = plan, .step = step, .err = err};
     for (int32_t i = 0; i < step->n_inputs; i++) {
         const pt2c_value *v = &plan->values[step->inputs[i]];
@@ -382,6 +383,18 @@ static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, pt2c_error *err)
     }
     step->flops = 0.0;
     PT2C_TRY(step->op->shape(&ctx, step->params));
+    if (step->epilogue && step->epilogue->residual >= 0) {
+        /* fuse.c matched the exported sizes; dynamic sizes must still agree. */
+        const pt2c_ktensor *r = &plan->values[step->inputs[step->epilogue->residual]].t;
+        const pt2c_ktensor *o = &plan->values[step->outputs[0]].t;
+        bool same = r->rank == o->rank && r->dtype == o->dtype;
+        for (int32_t d = 0; same && d < r->rank; d++)
+            same = r->sizes[d] == o->sizes[d];
+        if (!same)
+            return pt2c_op_fail(&ctx, PT2C_ERR_SHAPE,
+                                "shape: the fused residual add has a different shape than the "
+                                "output (run with --no-fusion)");
+    }
     step->scratch_bytes = step->op->scratch ? step->op->scratch(&ctx, step->params) : 0;
     step->scratch_bytes = (step->scratch_bytes + 63) / 64 * 64;
     if (step->scratch_bytes > plan->scratch_bytes)
@@ -396,7 +409,8 @@ static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, pt2c_error *err)
             const pt2c_value *src = &plan->values[step->inputs[0]];
             int32_t root = src->alias_of >= 0 ? src->alias_of : step->inputs[0];
             v->alias_of = root;
-            v->t.data = src->t.data; /* re-pointed at execute for user inputs */
+            v->t.data = src->t.data; /* re-pointed after planning, and at execute for user
+                                        inputs */
             if (step->op->flags & PT2C_OP_INPLACE) {
                 PT2C_CHECK(v->t.numel == src->t.numel && v->t.dtype == src->t.dtype, err,
                            PT2C_ERR_SHAPE,
@@ -415,10 +429,15 @@ static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, pt2c_error *err)
                    v->name, (unsigned long long)v->t.numel * pt2c_dtype_size(v->t.dtype),
                    (unsigned long long)plan->prog->limits.max_tensor_bytes);
         v->bytes = bytes;
+        v->alias_of = -1;
+        v->t.data = NULL;
+        if (!allocate)
+            continue;
         v->t.data = pt2c_arena_alloc(plan->shape_arena, bytes ? (size_t)bytes : 1, 64);
         PT2C_CHECK(v->t.data, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s' (%llu bytes)",
                    v->name, (unsigned long long)bytes);
         plan->activation_bytes += bytes;
+        plan->arena_bytes += bytes;
     }
     return PT2C_OK;
 }
@@ -440,6 +459,7 @@ static pt2c_status alloc_scratch(pt2c_plan *plan, pt2c_error *err) {
 static pt2c_status shape_fresh(pt2c_plan *plan, pt2c_error *err) {
     plan->shaped = false;
     plan->activation_bytes = 0;
+    plan->arena_bytes = 0;
     plan->scratch_bytes = 0;
     PT2C_TRY(pt2c_plan_bind_symbols(plan, err));
     for (int64_t s = 0; s < plan->n_steps; s++) {
@@ -448,8 +468,9 @@ static pt2c_status shape_fresh(pt2c_plan *plan, pt2c_error *err) {
                               "shape: %s",
                               "the output size depends on the input data; it is known only "
                               "when the program runs");
-        PT2C_TRY(shape_step(plan, &plan->steps[s], err));
+        PT2C_TRY(shape_step(plan, &plan->steps[s], false, err));
     }
+    PT2C_TRY(pt2c_plan_memory(plan, err));
     if (plan->scratch_bytes)
         PT2C_TRY(alloc_scratch(plan, err));
     plan->shaped = true;
@@ -491,6 +512,7 @@ static void restore(pt2c_plan *plan, pt2c_shape_entry *e) {
             memcpy(plan->steps[s].params, e->step_params[s], plan->steps[s].params_bytes);
     }
     plan->activation_bytes = e->activation_bytes;
+    plan->arena_bytes = e->arena_bytes;
     plan->scratch_bytes = e->scratch_bytes;
     plan->scratch = e->scratch;
     plan->shape_arena = &e->arena;
@@ -522,6 +544,7 @@ static pt2c_status snapshot(pt2c_plan *plan, pt2c_shape_entry *e, const int64_t 
         }
     }
     e->activation_bytes = plan->activation_bytes;
+    e->arena_bytes = plan->arena_bytes;
     e->scratch_bytes = plan->scratch_bytes;
     e->scratch = plan->scratch;
     return PT2C_OK;
@@ -585,6 +608,7 @@ pt2c_status pt2c_plan_run_eager(pt2c_plan *plan, pt2c_error *err) {
     plan->shape_arena = &e->arena;
     plan->shaped = false;
     plan->activation_bytes = 0;
+    plan->arena_bytes = 0;
     plan->scratch_bytes = 0;
     plan->scratch = NULL;
     if (plan->n_threads > 1 && !plan->pool)
@@ -594,7 +618,7 @@ pt2c_status pt2c_plan_run_eager(pt2c_plan *plan, pt2c_error *err) {
     for (int64_t s = 0; s < plan->n_steps; s++) {
         pt2c_step *step = &plan->steps[s];
         size_t had = plan->scratch_bytes;
-        PT2C_TRY(shape_step(plan, step, err));
+        PT2C_TRY(shape_step(plan, step, true, err));
         if (plan->scratch_bytes > had || (plan->scratch_bytes && !plan->scratch))
             PT2C_TRY(alloc_scratch(plan, err));
         pt2c_plan_execute_step(plan, s);

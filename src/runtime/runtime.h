@@ -63,6 +63,12 @@ typedef struct pt2c_step {
     double flops;         /* per run at the current shapes (pt2c_op_set_flops), 0 if unknown */
     const pt2c_ktensor **in_ptrs; /* kernel views of inputs (arena) */
     pt2c_ktensor **out_ptrs;      /* kernel views of outputs (arena) */
+    /* Fusion (fuse.c): this step also runs the nodes it absorbed. */
+    pt2c_kernel_epilogue *epilogue; /* nullable (arena) */
+    const char *label;              /* "aten.conv2d+aten.batch_norm+aten.relu", or NULL for
+                                       the node's own target (arena) */
+    int32_t n_fused;                /* nodes absorbed (-1: absorbed into another step) */
+    bool writes_self;               /* writes its self input in place (set at build) */
 } pt2c_step;
 
 /* A shaped state kept for one input-size signature (pt2c_plan_shape's cache). */
@@ -79,6 +85,7 @@ typedef struct pt2c_shape_entry {
     double *step_flops;   /* per step */
     void **step_params;   /* per step: a copy of params as shaped for this signature */
     uint64_t activation_bytes;
+    uint64_t arena_bytes;
     size_t scratch_bytes; /* per thread */
     uint8_t *scratch;     /* n_threads slices of scratch_bytes (rounded to 64) */
 } pt2c_shape_entry;
@@ -102,7 +109,8 @@ typedef struct pt2c_plan {
     uint8_t *scratch;          /* shape arena: one slice per thread */
     size_t scratch_bytes;      /* per thread: the most any step asks (a multiple of 64) */
     bool shaped;               /* buffers exist for the current input shapes */
-    uint64_t activation_bytes; /* sum of planned buffers */
+    uint64_t activation_bytes; /* intermediate tensors, summed */
+    uint64_t arena_bytes;      /* the block memplan.c places them in */
     int n_threads;
     const pt2c_cpu *cpu;   /* the kernels' instruction set (set before shaping) */
     uint64_t packed_bytes; /* plan-lifetime memory handed out by pt2c_op_persistent_alloc */
@@ -124,6 +132,12 @@ void pt2c_plan_free(pt2c_plan *plan);
 /* Bind the program's size symbols to the user inputs' sizes and check equalities and range
  * constraints (symbols.c). pt2c_plan_shape calls it first. */
 pt2c_status pt2c_plan_bind_symbols(pt2c_plan *plan, pt2c_error *err);
+/* Plan-level fusion (fuse.c): producers absorb the batch norm, residual add and activation
+ * that follow them. Call once, after pt2c_plan_build and before shaping. */
+pt2c_status pt2c_plan_fuse(pt2c_plan *plan, pt2c_error *err);
+/* Place every intermediate tensor of the shaped steps in one arena by lifetime
+ * (memplan.c); views and in-place results point into their root's bytes. */
+pt2c_status pt2c_plan_memory(pt2c_plan *plan, pt2c_error *err);
 /* Run every shape function for the user inputs' current metadata and allocate buffers. */
 pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err);
 /* Run every kernel. */

@@ -125,7 +125,7 @@ static void arg_ints(mini *m, const char *name, int n, const int64_t *v) {
 
 static void run_kernel(mini *m, const pt2c_op_def *op, int n_out, int nth) {
     pt2c_kernel_args args = {m->in_ptrs,     m->step.n_inputs, m->out_ptrs, n_out,
-                             m->step.params, m->scratch,       m->plan.cpu};
+                             m->step.params, m->scratch,       m->plan.cpu, NULL};
     for (int ith = 0; ith < nth; ith++)
         op->kernel(&args, ith, nth);
 }
@@ -768,7 +768,7 @@ TEST(gemm_is_the_fma_chain_on_every_table_form_and_split) {
                 void *scratch = malloc(pt2c_gemm_scratch_bytes(cpu));
                 float *pa = malloc(sizeof(float) * (pt2c_gemm_packed_a_floats(cpu, M, K) + 1));
                 float *pb = malloc(sizeof(float) * (pt2c_gemm_packed_b_floats(cpu, K, N) + 1));
-                pt2c_gemm_pack_a(cpu, a, K, false, M, K, pa);
+                pt2c_gemm_pack_a(cpu, a, K, false, M, K, NULL, pa);
                 pt2c_gemm_pack_b(cpu, bt, K, true, K, N, pb);
                 const void *ctx[2] = {b, (const void *)(intptr_t)N};
                 for (int form = 0; form < 5; form++) {
