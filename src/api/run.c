@@ -306,10 +306,10 @@ pt2c_status pt2c_runner_describe(pt2c_runner *r, char **out, size_t *out_len, pt
         put_shape(&sb, v);
         pt2c_strbuf_putc(&sb, '\n');
     }
-    for (int64_t s = 0; s < r->plan.n_steps; s++) {
-        const pt2c_step *step = &r->plan.steps[s];
+    for (int64_t k = 0; k < r->plan.n_exec; k++) {
+        const pt2c_step *step = &r->plan.steps[r->plan.exec_order[k]];
         if (step->label) /* fused: named after the value it writes, the last node's */
-            pt2c_strbuf_printf(&sb, "%s: fused:%s -> ", r->plan.values[step->outputs[0]].name,
+            pt2c_strbuf_printf(&sb, "%s: fused:%s -> ", r->plan.values[step->final_slot].name,
                                step->label);
         else
             pt2c_strbuf_printf(&sb, "%s: %s -> ", step->node->name, step->node->target);
@@ -318,17 +318,18 @@ pt2c_status pt2c_runner_describe(pt2c_runner *r, char **out, size_t *out_len, pt
         for (int32_t o = 0; o < step->n_outputs; o++) {
             if (o)
                 pt2c_strbuf_puts(&sb, ", ");
-            if (step->outputs[o] < 0)
+            int32_t slot = o == 0 && step->label ? step->final_slot : step->outputs[o];
+            if (slot < 0)
                 pt2c_strbuf_puts(&sb, "None");
             else
-                put_shape(&sb, &r->plan.values[step->outputs[o]]);
+                put_shape(&sb, &r->plan.values[slot]);
         }
         if (step->n_outputs != 1)
             pt2c_strbuf_putc(&sb, ')');
         pt2c_strbuf_putc(&sb, '\n');
     }
     pt2c_strbuf_printf(&sb, "# activations: %llu bytes in %lld steps, in an arena of %llu bytes\n",
-                       (unsigned long long)r->plan.activation_bytes, (long long)r->plan.n_steps,
+                       (unsigned long long)r->plan.activation_bytes, (long long)r->plan.n_exec,
                        (unsigned long long)r->plan.arena_bytes);
     return pt2c_strbuf_finish(&sb, out, out_len, err);
 }

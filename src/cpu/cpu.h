@@ -119,6 +119,17 @@ typedef struct pt2c_cpu {
                          int64_t n);
     /* A depthwise convolution plane (pt2c_dw_plane). */
     void (*depthwise)(const pt2c_dw_plane *p);
+    /* Row operations; sums on the 16 fixed lanes of the header comment, lanes added in a
+     * fixed tree. sum: of x[0 .. n). */
+    float (*sum)(const float *x, int64_t n);
+    /* y = (x - mean) * rstd * w + b over one row of n (w, b nullable), mean = sum / n,
+     * rstd = 1 / sqrt(sum((x - mean)^2) / n + eps); rms: mean taken as 0. Writes the
+     * statistics to *mean and *rstd. y may be x. */
+    void (*norm_row)(const float *x, float *y, int64_t n, const float *w, const float *b, float eps,
+                     bool rms, float *mean, float *rstd);
+    /* One softmax row: y = e^(x - max) / sum e^(x - max) (log: x - max - log sum). A row of
+     * -inf gives NaN, or zeros when safe (PyTorch's _safe_softmax). y may be x. */
+    void (*softmax_row)(const float *x, float *y, int64_t n, bool log, bool safe);
 } pt2c_cpu;
 
 /* The table for isa, or NULL when this build has none (not an x86-64 build). */

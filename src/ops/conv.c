@@ -354,10 +354,12 @@ static void pack_im2col(const void *ctx, int64_t k0, int64_t kc, int64_t x0, int
             lo = lo < len ? lo : len;
             hi = hi < len ? hi : len;
             hi = hi > lo ? hi : lo;
+            /* Short runs: plain loops (a memcpy call costs more than 16 floats). */
             for (int64_t t = 0; t < lo; t++)
                 o[t] = 0.0f;
             if (s == 1)
-                memcpy(o + lo, src + ix0 + lo, sizeof(float) * (size_t)(hi - lo));
+                for (int64_t t = lo; t < hi; t++)
+                    o[t] = src[ix0 + t];
             else
                 for (int64_t t = lo; t < hi; t++)
                     o[t] = src[ix0 + t * s];

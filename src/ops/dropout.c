@@ -65,9 +65,3 @@ void pt2c_k_native_dropout(const pt2c_kernel_args *args, int ith, int nth) {
     if (args->n_out > 1 && args->out[1])
         memset((uint8_t *)args->out[1]->data + begin, 1, (size_t)(end - begin));
 }
-
-/* Fusion: the plain forms are the identity (parse refuses a random training-mode one). */
-bool pt2c_fuse_identity(const pt2c_op_def *op, const void *params) {
-    (void)params;
-    return op->parse == pt2c_parse_dropout;
-}

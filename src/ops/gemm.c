@@ -85,10 +85,30 @@ static void pack_a_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64
     }
 }
 
+/* Rows of a full panel: fixed-width copies the compiler turns into vector moves (a memcpy
+ * call per 64 bytes costs more than the copy). */
+#define COPY_ROWS(W)                                                                               \
+    for (int64_t k = 0; k < kc; k++) {                                                             \
+        const float *src = b + (k0 + k) * o->ld + x0;                                              \
+        float *d = dst + k * (W);                                                                  \
+        for (int j = 0; j < (W); j++)                                                              \
+            d[j] = src[j];                                                                         \
+    }
+
 /* dst[k * tile + j] = B(k0 + k, x0 + j) for j < n, zero up to tile. */
 static void pack_b_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64_t x0, int64_t n,
                        int64_t tile, float *dst) {
     const float *b = o->data;
+    if (!o->trans && n == tile) { /* B[K, N], a full panel */
+        if (tile == 16) {
+            COPY_ROWS(16)
+        } else if (tile == 32) {
+            COPY_ROWS(32)
+        } else {
+            COPY_ROWS(tile)
+        }
+        return;
+    }
     if (n < tile)
         memset(dst, 0, sizeof(float) * (size_t)(kc * tile));
     if (!o->trans) { /* B[K, N]: each k is a contiguous run of columns */
@@ -133,6 +153,8 @@ void pt2c_gemm_pack_b(const pt2c_cpu *cpu, const float *b, int64_t ldb, bool tra
     for (int64_t n = 0; n < N; n += nr)
         pack_b_raw(&o, 0, K, n, N - n < nr ? N - n : nr, nr, dst + (n / nr) * K * nr);
 }
+
+#undef COPY_ROWS
 
 /* ---------------------------------------------------------------------------------------- */
 /* float32                                                                                  */

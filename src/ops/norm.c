@@ -110,8 +110,8 @@ void pt2c_k_batch_norm(const pt2c_kernel_args *args, int ith, int nth) {
  *   rms_norm(input, normalized_shape, weight?, eps? = FLT_EPSILON) -> out
  * Each row of M = prod(S) elements: mean = sum x / M, var = sum (x - mean)^2 / M (biased),
  * rstd = 1 / sqrt(var + eps), out = (x - mean) * rstd * w + b. rms_norm: out = x *
- * (1 / sqrt(sum x^2 / M + eps)) * w. Statistics and the affine step are computed in double
- * (two passes), so the result is within an ulp or two of PyTorch's float Welford kernel.
+ * (1 / sqrt(sum x^2 / M + eps)) * w. In float on the CPU table (cpu.h norm_row): two
+ * passes, sums on 16 fixed lanes, the same bits on every instruction set and thread count.
  */
 
 typedef enum row_norm_kind { ROW_LAYER, ROW_RMS } row_norm_kind;
@@ -227,32 +227,13 @@ void pt2c_k_layer_norm(const pt2c_kernel_args *args, int ith, int nth) {
     for (int64_t r = begin; r < end; r++) {
         const float *xr = (const float *)x->data + r * M;
         float *yr = (float *)out->data + r * M;
-        double mean = 0.0, ss = 0.0;
-        if (p->kind == ROW_LAYER) {
-            for (int64_t i = 0; i < M; i++)
-                mean += (double)xr[i];
-            mean /= (double)M;
-            for (int64_t i = 0; i < M; i++) {
-                double d = (double)xr[i] - mean;
-                ss += d * d;
-            }
-        } else {
-            for (int64_t i = 0; i < M; i++)
-                ss += (double)xr[i] * (double)xr[i];
-        }
-        double rstd = 1.0 / sqrt(ss / (double)M + p->eps);
-        for (int64_t i = 0; i < M; i++) {
-            double y = ((double)xr[i] - mean) * rstd;
-            if (w)
-                y *= (double)w[i];
-            if (b)
-                y += (double)b[i];
-            yr[i] = (float)y;
-        }
+        /* The CPU table's row: 16-lane float sums, two passes (cpu.h norm_row). */
+        float mean, rstd;
+        args->cpu->norm_row(xr, yr, M, w, b, (float)p->eps, p->kind != ROW_LAYER, &mean, &rstd);
         if (mean_out)
-            mean_out[r] = (float)mean;
+            mean_out[r] = mean;
         if (rstd_out)
-            rstd_out[r] = (float)rstd;
+            rstd_out[r] = rstd;
     }
 }
 

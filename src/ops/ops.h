@@ -186,7 +186,7 @@ bool pt2c_fuse_add(const pt2c_op_def *op, const void *params);
 /* A unary float op an epilogue can apply instead. */
 bool pt2c_fuse_activation(const pt2c_op_def *op, const void *params, pt2c_act *act, float *lo,
                           float *hi);
-/* An op that passes its input through unchanged (eval-mode dropout). */
+/* An op whose output equals its input (clone, eval-mode dropout). */
 bool pt2c_fuse_identity(const pt2c_op_def *op, const void *params);
 
 /* Shared helpers for shape functions. */

@@ -1032,3 +1032,14 @@ void pt2c_k_split(const pt2c_kernel_args *args, int ith, int nth) {
         pt2c_strided_copy(&m, x->data, out->data, elem, begin, end);
     }
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fusion                                                                                   */
+
+/* Ops whose output equals their input: clone / lift_fresh_copy (copies), and eval dropout
+ * (parse refuses a random training-mode one). */
+bool pt2c_fuse_identity(const pt2c_op_def *op, const void *params) {
+    (void)params;
+    return op->parse == pt2c_parse_dropout ||
+           (op->parse == pt2c_parse_identity && op->kernel == pt2c_k_copy);
+}

@@ -13,9 +13,10 @@
  * input into a float32 result. Integer inputs are rejected (PyTorch has no kernel).
  *
  * Shapes: the input seen as [outer, n, inner] with n the softmax dim; one (outer, inner)
- * line per work unit, so a line's max and sum never split across threads. float32 takes exp
- * in float (vmath.h, as PyTorch's vectorized kernel), the sum accumulates in double; other
- * dtypes compute in double.
+ * line per work unit, so a line's max and sum never split across threads. float32 rows along
+ * the last dim run on the CPU table (cpu.h softmax_row: vector exp, 16-lane float sum, times
+ * 1 / sum as PyTorch's vectorized kernel); other float32 lines take exp in float (vmath.h)
+ * and sum in double; other dtypes compute in double.
  */
 #include "ops/elem.h"
 #include "ops/op_decls.h"
@@ -213,7 +214,10 @@ void pt2c_k_softmax(const pt2c_kernel_args *args, int ith, int nth) {
     for (int64_t l = begin; l < end; l++) {
         int64_t o = l / p->inner, i = l % p->inner;
         int64_t base = o * p->n * p->inner + i;
-        if (f32)
+        if (f32 && p->inner == 1) /* a contiguous row: the CPU table's vector row */
+            args->cpu->softmax_row((const float *)x->data + base, (float *)y->data + base, p->n,
+                                   p->log, p->safe);
+        else if (f32)
             line_f32(p, (const float *)x->data + base, (float *)y->data + base, p->n, p->inner);
         else
             line_any(p, x, y, base, p->n, p->inner);

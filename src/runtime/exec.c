@@ -33,7 +33,8 @@ static void refresh_step(pt2c_plan *plan, pt2c_step *step) {
 static void refresh_views(pt2c_plan *plan) {
     prepare_inputs(plan);
     for (int64_t s = 0; s < plan->n_steps; s++)
-        refresh_step(plan, &plan->steps[s]);
+        if (!plan->steps[s].absorbed)
+            refresh_step(plan, &plan->steps[s]);
 }
 
 static void run_step(pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
@@ -60,8 +61,8 @@ typedef struct run_ctx {
 static void run_share(void *p, int ith, int nth) {
     pt2c_plan *plan = ((run_ctx *)p)->plan;
     int sense = pt2c_pool_barrier_sense(plan->pool);
-    for (int64_t s = 0; s < plan->n_steps; s++) {
-        run_step(plan, &plan->steps[s], ith, nth);
+    for (int64_t k = 0; k < plan->n_exec; k++) {
+        run_step(plan, &plan->steps[plan->exec_order[k]], ith, nth);
         if (nth > 1)
             pt2c_pool_barrier(plan->pool, &sense);
     }

@@ -9,7 +9,10 @@
  *
  * in that order, each step optional (the batch norm only after a convolution). The producer
  * then writes the last absorbed node's output itself, applying a pt2c_kernel_epilogue as it
- * stores (cpu.h: bias, residual, activation), and the intermediate tensors never exist.
+ * stores (cpu.h: bias, residual, activation), and the intermediate tensors never exist:
+ * they become views of that output (plan.c close_chain), so the absorbed nodes still run
+ * their shape functions and every value keeps its sizes. Views between (the view and
+ * permute-free reshapes of core ATen's linear) pass through.
  * The fused step runs where the last absorbed node ran, so a residual computed after the
  * producer (ResNet's downsampling shortcut) is ready; nothing in between may write the
  * producer's inputs in place.
@@ -103,61 +106,77 @@ static const float *constant_f32(const pt2c_plan *plan, int32_t slot, int64_t n)
     return v->t.data;
 }
 
-/* Follow the single reader of the producer's output while it is something to absorb. */
+/* Follow the single reader of the producer's output while it is something to absorb. Views
+ * (same bytes, same order: view, reshape, flatten, eval dropout) pass through. */
 static void find_chain(pt2c_plan *plan, int64_t s, const int32_t *uses, const int64_t *reader,
                        chain *c) {
     pt2c_step *prod = &plan->steps[s];
     int32_t conv_bias;
     bool is_conv = pt2c_fuse_conv(prod->op, prod->params, &conv_bias);
+    int n_work = 0; /* absorbed steps that do something (not views) */
     c->n = 0;
     c->bn = -1;
     c->residual = -1;
     c->act = PT2C_ACT_NONE;
     c->lo = c->hi = 0.0f;
     c->out_slot = prod->outputs[0];
+    int32_t cur = prod->outputs[0], out_at_work = cur;
     while (c->n < MAX_CHAIN) {
-        int32_t cur = c->out_slot;
         if (cur < 0 || uses[cur] != 1)
-            return;
+            break;
         int64_t r = reader[cur];
         pt2c_step *st = &plan->steps[r];
-        if (st->n_outputs < 1 || st->outputs[0] < 0 || st->inputs[0] != cur)
-            return;
+        if (st->absorbed || st->n_outputs < 1 || st->outputs[0] < 0 || st->n_inputs < 1)
+            break; /* another producer took it (both operands of an add are ours) */
         /* Other outputs (batch norm's saved statistics) must be unused. */
+        bool others_unused = true;
         for (int32_t o = 1; o < st->n_outputs; o++)
-            if (st->outputs[o] >= 0 && uses[st->outputs[o]] != 0)
-                return;
+            others_unused &= st->outputs[o] < 0 || uses[st->outputs[o]] == 0;
+        if (!others_unused)
+            break;
         int32_t idx[4];
         double eps;
         pt2c_act act;
         float lo, hi;
-        if (pt2c_fuse_batch_norm(st->op, st->params, idx, &eps)) {
+        bool view = ((st->op->flags & PT2C_OP_VIEW) || pt2c_fuse_identity(st->op, st->params)) &&
+                    st->inputs[0] == cur;
+        if (view) {
+            /* passes through */
+        } else if (pt2c_fuse_batch_norm(st->op, st->params, idx, &eps) && st->inputs[0] == cur) {
             if (!is_conv || c->n > 0)
-                return;
+                break;
             c->bn = r;
-        } else if (pt2c_fuse_identity(st->op, st->params)) {
-            /* eval dropout: nothing to do */
-        } else if (pt2c_fuse_add(st->op, st->params)) {
-            if (c->residual >= 0 || c->act != PT2C_ACT_NONE || st->n_inputs != 2)
-                return;
-            int32_t other = st->inputs[1];
-            if (other == cur || !same_meta_sizes(plan, cur, other) || !slot_is_f32(plan, st, other))
-                return;
+        } else if (pt2c_fuse_add(st->op, st->params) && st->n_inputs == 2) {
+            /* a + b is b + a bit for bit; add_ writes its self, which must be ours. */
+            bool inplace = (st->op->flags & PT2C_OP_INPLACE) != 0;
+            int32_t other = st->inputs[0] == cur ? st->inputs[1] : st->inputs[0];
+            if (c->residual >= 0 || c->act != PT2C_ACT_NONE || other == cur ||
+                (st->inputs[0] != cur && (inplace || st->inputs[1] != cur)) ||
+                !same_meta_sizes(plan, cur, other) || !slot_is_f32(plan, st, other))
+                break;
             c->residual = other;
-        } else if (pt2c_fuse_activation(st->op, st->params, &act, &lo, &hi)) {
+        } else if (pt2c_fuse_activation(st->op, st->params, &act, &lo, &hi) &&
+                   st->inputs[0] == cur) {
             if (c->act != PT2C_ACT_NONE)
-                return;
+                break;
             c->act = act;
             c->lo = lo;
             c->hi = hi;
         } else {
-            return;
+            break;
         }
         if (!slot_is_f32(plan, st, st->outputs[0]))
-            return;
+            break;
         c->steps[c->n++] = r;
-        c->out_slot = st->outputs[0];
+        cur = st->outputs[0];
+        if (!view) {
+            n_work = c->n;
+            out_at_work = cur;
+        }
     }
+    /* Views after the last fused work stay ordinary steps. */
+    c->n = n_work;
+    c->out_slot = out_at_work;
 }
 
 /* The fused step moves to the last absorbed node's place: no step in between may write its
@@ -267,8 +286,10 @@ static pt2c_status apply(pt2c_plan *plan, int64_t s, const chain *c, pt2c_error 
     int32_t n_in = prod->n_inputs;
     int32_t *inputs = PT2C_ARENA_ARRAY(&plan->arena, int32_t, n_in + 3);
     const pt2c_ktensor **in_ptrs = PT2C_ARENA_ARRAY(&plan->arena, const pt2c_ktensor *, n_in + 4);
+    int32_t *chain_slots = PT2C_ARENA_ARRAY(&plan->arena, int32_t, c->n + 1);
     pt2c_kernel_epilogue *epi = PT2C_ARENA_NEW(&plan->arena, pt2c_kernel_epilogue);
-    PT2C_CHECK(inputs && in_ptrs && epi, err, PT2C_ERR_NOMEM, "plan: out of memory fusing");
+    PT2C_CHECK(inputs && in_ptrs && chain_slots && epi, err, PT2C_ERR_NOMEM,
+               "plan: out of memory fusing");
     memcpy(inputs, prod->inputs, sizeof *inputs * (size_t)n_in);
     epi->bias = -1;
     epi->weight_scale = -1;
@@ -296,15 +317,23 @@ static pt2c_status apply(pt2c_plan *plan, int64_t s, const chain *c, pt2c_error 
     const char *label = sb.failed ? NULL : pt2c_arena_strdup(&plan->arena, sb.data);
     pt2c_strbuf_deinit(&sb);
     PT2C_CHECK(label, err, PT2C_ERR_NOMEM, "plan: out of memory fusing");
+    /* The producer's own output, and each absorbed node's but the last, view the final
+     * value's bytes. */
+    chain_slots[0] = prod->outputs[0];
+    for (int k = 0; k + 1 < c->n; k++)
+        chain_slots[k + 1] = plan->steps[c->steps[k]].outputs[0];
     prod->inputs = inputs;
     prod->n_inputs = n_in;
     prod->in_ptrs = in_ptrs;
     prod->epilogue = epi;
     prod->label = label;
     prod->n_fused = c->n;
-    prod->outputs[0] = c->out_slot;
+    prod->chain = chain_slots;
+    prod->n_chain = c->n;
+    prod->final_slot = c->out_slot;
     for (int k = 0; k < c->n; k++)
-        plan->steps[c->steps[k]].n_fused = -1; /* absorbed */
+        plan->steps[c->steps[k]].absorbed = true;
+    plan->steps[c->steps[c->n - 1]].closes = s;
     return PT2C_OK;
 }
 
@@ -317,9 +346,8 @@ pt2c_status pt2c_plan_fuse(pt2c_plan *plan, pt2c_error *err) {
     int64_t *reader = pt2c_alloc(a, sizeof *reader * nv);
     int64_t *run_at = pt2c_alloc(a, sizeof *run_at * ns);
     int64_t *arrive = pt2c_alloc(a, sizeof *arrive * ns);
-    pt2c_step *order = pt2c_alloc(a, sizeof *order * ns);
     pt2c_status st = PT2C_OK;
-    if (!uses || !reader || !run_at || !arrive || !order) {
+    if (!uses || !reader || !run_at || !arrive) {
         st = pt2c_error_set(err, PT2C_ERR_NOMEM, "plan: out of memory fusing");
         goto done;
     }
@@ -346,7 +374,7 @@ pt2c_status pt2c_plan_fuse(pt2c_plan *plan, pt2c_error *err) {
     for (int64_t s = 0; s < plan->n_steps; s++) {
         pt2c_step *prod = &plan->steps[s];
         int32_t b;
-        if (!(prod->op->flags & PT2C_OP_EPILOGUE) || prod->n_fused != 0 || prod->n_outputs < 1 ||
+        if (!(prod->op->flags & PT2C_OP_EPILOGUE) || prod->absorbed || prod->n_outputs < 1 ||
             prod->outputs[0] < 0 ||
             (prod->op->kernel == pt2c_k_conv && !pt2c_fuse_conv(prod->op, prod->params, &b)) ||
             !slot_is_f32(plan, prod, prod->outputs[0]))
@@ -362,21 +390,19 @@ pt2c_status pt2c_plan_fuse(pt2c_plan *plan, pt2c_error *err) {
             arrive[run_at[s]] = s;
         }
     }
-    /* The new order: absorbed steps dropped, fused ones where their last node was. */
+    /* Execution order: absorbed steps dropped, producers where their last node was. */
     int64_t n = 0;
     for (int64_t t = 0; t < plan->n_steps; t++) {
-        if (plan->steps[t].n_fused >= 0 && run_at[t] == t)
-            order[n++] = plan->steps[t];
+        if (!plan->steps[t].absorbed && run_at[t] == t)
+            plan->exec_order[n++] = t;
         if (arrive[t] >= 0)
-            order[n++] = plan->steps[arrive[t]];
+            plan->exec_order[n++] = arrive[t];
     }
-    memcpy(plan->steps, order, sizeof *order * (size_t)n);
-    plan->n_steps = n;
+    plan->n_exec = n;
 done:
     pt2c_dealloc(a, uses, sizeof *uses * nv);
     pt2c_dealloc(a, reader, sizeof *reader * nv);
     pt2c_dealloc(a, run_at, sizeof *run_at * ns);
     pt2c_dealloc(a, arrive, sizeof *arrive * ns);
-    pt2c_dealloc(a, order, sizeof *order * ns);
     return st;
 }

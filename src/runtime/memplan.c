@@ -1,7 +1,8 @@
 /*
  * memplan.c - one arena for every intermediate tensor of a shaped plan, placed by lifetime.
  *
- * After the shape functions have sized every value (plan.c), each buffer gets:
+ * After the shape functions have sized every value (plan.c), each buffer gets, as positions
+ * in the order steps execute (plan.exec_order, which fusion rearranges):
  *   first  the step that writes it,
  *   last   the last step that reads it or any view or in-place result sharing its bytes
  *          (graph outputs and buffer mutations live to the end of the run).
@@ -63,7 +64,7 @@ static int cmp_size_desc(const void *a, const void *b) {
 pt2c_status pt2c_plan_memory(pt2c_plan *plan, pt2c_error *err) {
     const pt2c_allocator *a = plan->prog->allocator;
     int32_t nv = plan->n_values;
-    int64_t ns = plan->n_steps;
+    int64_t ns = plan->n_exec;
     int64_t *first = pt2c_alloc(a, sizeof *first * (size_t)(nv + 1));
     int64_t *last = pt2c_alloc(a, sizeof *last * (size_t)(nv + 1));
     int32_t *share = pt2c_alloc(a, sizeof *share * (size_t)(nv + 1)); /* in-place target */
@@ -79,18 +80,21 @@ pt2c_status pt2c_plan_memory(pt2c_plan *plan, pt2c_error *err) {
         last[v] = -1;
         share[v] = -1;
     }
-    /* Lifetimes of roots. */
+    /* Lifetimes of roots. A fused producer's output is a view of the value it writes. */
     for (int64_t s = 0; s < ns; s++) {
-        const pt2c_step *step = &plan->steps[s];
+        const pt2c_step *step = &plan->steps[plan->exec_order[s]];
         for (int32_t i = 0; i < step->n_inputs; i++) {
             int32_t r = root_of(plan, step->inputs[i]);
             last[r] = s > last[r] ? s : last[r];
         }
         for (int32_t o = 0; o < step->n_outputs; o++) {
             int32_t slot = step->outputs[o];
-            if (slot >= 0 && planned(&plan->values[slot])) {
-                first[slot] = s;
-                last[slot] = s > last[slot] ? s : last[slot];
+            if (slot < 0 || plan->values[slot].kind != PT2C_VALUE_TENSOR)
+                continue;
+            int32_t r = root_of(plan, slot);
+            if (planned(&plan->values[r]) && first[r] < 0) {
+                first[r] = s;
+                last[r] = s > last[r] ? s : last[r];
             }
         }
     }
@@ -101,7 +105,7 @@ pt2c_status pt2c_plan_memory(pt2c_plan *plan, pt2c_error *err) {
         last[root_of(plan, plan->mutations[2 * m])] = ns;
     /* In-place reuse: the result takes over its dying first input's buffer. */
     for (int64_t s = 0; s < ns; s++) {
-        const pt2c_step *step = &plan->steps[s];
+        const pt2c_step *step = &plan->steps[plan->exec_order[s]];
         if (step->n_inputs < 1 || step->n_outputs < 1 || step->outputs[0] < 0 ||
             (step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE | PT2C_OP_EPILOGUE)) ||
             !step->op->kernel || !kernel_runs_in_place(step->op->kernel))

@@ -236,6 +236,7 @@ static pt2c_status bind_node(pt2c_plan *plan, const pt2c_node *node, int64_t ind
     step->op = op;
     step->node = node;
     step->node_index = index;
+    step->closes = -1;
     pt2c_op_ctx ctx = {.plan = plan, .step = step, .err = err};
     pt2c_status st = op->parse(&ctx, &step->params);
     if (st == PT2C_OK && (op->flags & PT2C_OP_INPLACE))
@@ -330,6 +331,11 @@ pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_erro
     plan->cacheable = true;
     for (int64_t i = 0; i < g->n_nodes; i++)
         PT2C_TRY(bind_node(plan, &g->nodes[i], i, err));
+    plan->exec_order = PT2C_ARENA_ARRAY(&plan->arena, int64_t, plan->n_steps + 1);
+    PT2C_CHECK(plan->exec_order, err, PT2C_ERR_NOMEM, "plan: out of memory");
+    for (int64_t s = 0; s < plan->n_steps; s++)
+        plan->exec_order[s] = s;
+    plan->n_exec = plan->n_steps;
     return bind_graph_outputs(plan, err);
 }
 
@@ -383,18 +389,6 @@ static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, bool allocate, p
     }
     step->flops = 0.0;
     PT2C_TRY(step->op->shape(&ctx, step->params));
-    if (step->epilogue && step->epilogue->residual >= 0) {
-        /* fuse.c matched the exported sizes; dynamic sizes must still agree. */
-        const pt2c_ktensor *r = &plan->values[step->inputs[step->epilogue->residual]].t;
-        const pt2c_ktensor *o = &plan->values[step->outputs[0]].t;
-        bool same = r->rank == o->rank && r->dtype == o->dtype;
-        for (int32_t d = 0; same && d < r->rank; d++)
-            same = r->sizes[d] == o->sizes[d];
-        if (!same)
-            return pt2c_op_fail(&ctx, PT2C_ERR_SHAPE,
-                                "shape: the fused residual add has a different shape than the "
-                                "output (run with --no-fusion)");
-    }
     step->scratch_bytes = step->op->scratch ? step->op->scratch(&ctx, step->params) : 0;
     step->scratch_bytes = (step->scratch_bytes + 63) / 64 * 64;
     if (step->scratch_bytes > plan->scratch_bytes)
@@ -442,6 +436,34 @@ static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, bool allocate, p
     return PT2C_OK;
 }
 
+/* After the last step a producer absorbed is shaped: the final value owns the bytes the
+ * producer writes; its own output and the absorbed nodes' intermediates view them. */
+static pt2c_status close_chain(pt2c_plan *plan, pt2c_step *prod, pt2c_error *err) {
+    pt2c_value *fin = &plan->values[prod->final_slot];
+    const pt2c_value *own = &plan->values[prod->outputs[0]];
+    PT2C_CHECK(fin->t.numel == own->t.numel && fin->t.dtype == own->t.dtype, err, PT2C_ERR_SHAPE,
+               "shape: node '%s' (%s): the nodes fused after it change its size (%lld to %lld "
+               "elements); run with --no-fusion",
+               prod->node->name, prod->node->target, (long long)own->t.numel,
+               (long long)fin->t.numel);
+    if (prod->epilogue && prod->epilogue->residual >= 0) {
+        const pt2c_ktensor *r = &plan->values[prod->inputs[prod->epilogue->residual]].t;
+        PT2C_CHECK(r->numel == fin->t.numel && r->dtype == fin->t.dtype, err, PT2C_ERR_SHAPE,
+                   "shape: node '%s' (%s): the fused residual add broadcasts; run with "
+                   "--no-fusion",
+                   prod->node->name, prod->node->target);
+    }
+    fin->alias_of = -1;
+    fin->bytes = own->bytes ? own->bytes : (uint64_t)fin->t.numel * pt2c_dtype_size(fin->t.dtype);
+    fin->t.data = NULL;
+    for (int32_t k = 0; k < prod->n_chain; k++) {
+        pt2c_value *v = &plan->values[prod->chain[k]];
+        v->alias_of = prod->final_slot;
+        v->t.data = NULL;
+    }
+    return PT2C_OK;
+}
+
 /* One scratch slice of plan->scratch_bytes per thread, in the shape arena. */
 static pt2c_status alloc_scratch(pt2c_plan *plan, pt2c_error *err) {
     uint64_t total;
@@ -469,6 +491,8 @@ static pt2c_status shape_fresh(pt2c_plan *plan, pt2c_error *err) {
                               "the output size depends on the input data; it is known only "
                               "when the program runs");
         PT2C_TRY(shape_step(plan, &plan->steps[s], false, err));
+        if (plan->steps[s].closes >= 0)
+            PT2C_TRY(close_chain(plan, &plan->steps[plan->steps[s].closes], err));
     }
     PT2C_TRY(pt2c_plan_memory(plan, err));
     if (plan->scratch_bytes)

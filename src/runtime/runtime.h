@@ -63,12 +63,19 @@ typedef struct pt2c_step {
     double flops;         /* per run at the current shapes (pt2c_op_set_flops), 0 if unknown */
     const pt2c_ktensor **in_ptrs; /* kernel views of inputs (arena) */
     pt2c_ktensor **out_ptrs;      /* kernel views of outputs (arena) */
-    /* Fusion (fuse.c): this step also runs the nodes it absorbed. */
-    pt2c_kernel_epilogue *epilogue; /* nullable (arena) */
-    const char *label;              /* "aten.conv2d+aten.batch_norm+aten.relu", or NULL for
-                                       the node's own target (arena) */
-    int32_t n_fused;                /* nodes absorbed (-1: absorbed into another step) */
-    bool writes_self;               /* writes its self input in place (set at build) */
+    bool writes_self;             /* writes its self input in place (set at build) */
+    /* Fusion (fuse.c). A producer also runs the nodes it absorbed: it writes final_slot,
+     * and the values in chain (its own output 0, the absorbed nodes' but the last) are
+     * views of those bytes. Absorbed steps are still shaped, in graph order, but never
+     * executed; the producer executes where the last of them was (plan.exec_order). */
+    pt2c_kernel_epilogue *epilogue; /* producer: nullable (arena) */
+    const char *label;              /* producer: "aten.conv2d.default+aten.relu.default" */
+    int32_t n_fused;                /* producer: nodes absorbed */
+    int32_t *chain;                 /* producer: n_chain value slots (arena) */
+    int32_t n_chain;
+    int32_t final_slot; /* producer: the value it writes */
+    bool absorbed;      /* runs inside a producer */
+    int64_t closes;     /* a chain's last absorbed step: its producer, else -1 */
 } pt2c_step;
 
 /* A shaped state kept for one input-size signature (pt2c_plan_shape's cache). */
@@ -98,8 +105,10 @@ typedef struct pt2c_plan {
     int32_t n_values;
     int32_t cap_values;
     pt2c_strmap slot_by_name;
-    pt2c_step *steps;
+    pt2c_step *steps; /* graph order: the order of shape functions */
     int64_t n_steps;
+    int64_t *exec_order; /* the steps kernels run, in order (fusion moves and drops some) */
+    int64_t n_exec;
     int32_t *user_inputs; /* slots of user inputs, signature order */
     int32_t n_user_inputs;
     int32_t *user_outputs; /* slots of user outputs (-1: a literal output) */

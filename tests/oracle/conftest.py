@@ -38,6 +38,13 @@ def saved_models(workdir):
     return out
 
 
+@pytest.fixture(scope="session")
+def zoo_program(workdir):
+    """(name, dialect, batch) -> programs.Program, exported lazily once per session."""
+    from programs import make_zoo_program
+    return make_zoo_program(workdir)
+
+
 def norm(s):
     lines = [l.rstrip() for l in s.split("\n")]
     while lines and not lines[-1]:

@@ -9,9 +9,6 @@ legacy archives, input validation messages, and the zoo under ASan+UBSan.
 """
 import os
 import re
-from dataclasses import dataclass
-from pathlib import Path
-from typing import List
 
 import numpy as np
 import pytest
@@ -21,6 +18,8 @@ import torch.nn.functional as F
 import torch.utils._pytree as pytree
 
 from conftest import ZOO_RESULTS, run_pt2c
+from programs import (RTOL, ATOL, assert_outputs_match, input_args, load_outputs,
+                      max_abs_error)
 from models import SimpleNetA
 from test_legacy import FILES as LEGACY_FILES
 from test_legacy import _torch_load
@@ -30,7 +29,6 @@ from zoo import DIALECTS, build, cases, example_inputs
 # it on every export, harmlessly (the weights still become parameters of the program).
 pytestmark = pytest.mark.filterwarnings("ignore:The tensor attributes self.rnn._flat_weights")
 
-RTOL, ATOL = 1e-4, 1e-5
 # A whole small network per run; the ASan build is unoptimised and several times slower.
 RUN_TIMEOUT, ASAN_TIMEOUT = 120, 600
 
@@ -39,95 +37,6 @@ CASES = [(n, d, b) for n, b in cases() for d in DIALECTS]
 
 def case_ids(cases_):
     return [f"{n}-{d}-b{b}" for n, d, b in cases_]
-
-
-# ---------------------------------------------------------------------------------------- #
-# Exported programs and their expected outputs
-
-@dataclass
-class Program:
-    path: Path                  # the .pt2 file
-    inputs: List[Path]          # one .npy per user input, in signature order
-    expected: List[np.ndarray]  # eager outputs, pytree-flattened (user-output order)
-    ep: torch.export.ExportedProgram
-
-
-def _export_both(root, name, batch):
-    """Export `name` at `batch` once and save it in both dialects, with shared inputs."""
-    d = root / f"{name}-b{batch}"
-    d.mkdir(parents=True, exist_ok=True)
-    model = build(name)
-    inputs = example_inputs(name, batch)
-    with torch.no_grad():
-        expected = [t.detach().numpy().copy() for t in pytree.tree_leaves(model(*inputs))]
-    paths = []
-    for i, t in enumerate(inputs):
-        paths.append(d / f"in{i}.npy")
-        np.save(paths[-1], t.numpy())
-    ep = torch.export.export(model, inputs)
-    progs = {}
-    for dialect in DIALECTS:
-        prog_ep = ep if dialect == "export" else ep.run_decompositions()
-        path = d / f"{dialect}.pt2"
-        torch.export.save(prog_ep, str(path))
-        progs[dialect] = Program(path, paths, expected, prog_ep)
-    return progs
-
-
-@pytest.fixture(scope="session")
-def zoo_program(workdir):
-    """(name, dialect, batch) -> Program; each model is exported once per batch per session,
-    lazily, so selecting a few tests with -k does not pay for exporting the whole zoo."""
-    root = workdir / "zoo"
-    cache = {}
-
-    def get(name, dialect, batch):
-        if (name, batch) not in cache:
-            cache[(name, batch)] = _export_both(root, name, batch)
-        return cache[(name, batch)][dialect]
-    return get
-
-
-def input_args(prog):
-    return [a for p in prog.inputs for a in ("-i", p)]
-
-
-# ---------------------------------------------------------------------------------------- #
-# Comparing outputs
-
-def load_outputs(out_dir, n):
-    got = []
-    for i in range(n):
-        f = Path(out_dir) / f"output_{i}.npy"
-        assert f.exists(), f"pt2c wrote no {f.name}; PyTorch returns {n} outputs"
-        got.append(np.load(f))
-    extra = Path(out_dir) / f"output_{n}.npy"
-    assert not extra.exists(), f"pt2c wrote {extra.name}; PyTorch returns only {n} outputs"
-    return got
-
-
-def max_abs_error(got, expected):
-    """Largest |pt2c - torch| over all outputs whose shapes agree (None if none do)."""
-    errs = []
-    for g, e in zip(got, expected):
-        if g.shape != e.shape:
-            continue
-        g64, e64 = g.astype(np.float64), e.astype(np.float64)
-        with np.errstate(invalid="ignore"):
-            diff = np.where(g64 == e64, 0.0, np.abs(g64 - e64))  # equal infinities: 0
-        errs.append(float(np.max(diff)) if diff.size else 0.0)
-    return max(errs) if errs else None
-
-
-def assert_outputs_match(got, expected):
-    assert len(got) == len(expected)
-    for i, (g, e) in enumerate(zip(got, expected)):
-        assert g.dtype == e.dtype, f"output {i}: dtype {g.dtype}, PyTorch gives {e.dtype}"
-        assert g.shape == e.shape, f"output {i}: shape {g.shape}, PyTorch gives {e.shape}"
-        if np.issubdtype(e.dtype, np.floating):
-            np.testing.assert_allclose(g, e, rtol=RTOL, atol=ATOL, err_msg=f"output {i}")
-        else:
-            np.testing.assert_array_equal(g, e, err_msg=f"output {i}")
 
 
 def first_error(stderr):

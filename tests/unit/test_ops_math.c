@@ -902,6 +902,73 @@ TEST(activations_agree_across_tables_and_with_libm) {
     }
 }
 
+/* Row sums, norms and softmax: every table gives the plain C table's bits, for lengths
+ * around the 16 lanes and the vector widths, and the results are close to double. */
+TEST(row_ops_agree_across_tables_and_with_double) {
+    const pt2c_cpu *tables[3];
+    int n_tables = usable_tables(tables);
+    enum { MAX_N = 300 };
+    float x[MAX_N], w[MAX_N], b[MAX_N];
+    unsigned st = 11;
+    for (int i = 0; i < MAX_N; i++) {
+        x[i] = 8.0f * frand(&st) + 0.5f;
+        w[i] = 1.0f + frand(&st);
+        b[i] = frand(&st);
+    }
+    const int64_t lengths[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 257, 300};
+    for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
+        int64_t n = lengths[li];
+        float ref_y[4][MAX_N], ref_s, ref_m[2], ref_r[2];
+        const pt2c_cpu *g = &pt2c_cpu_generic;
+        ref_s = g->sum(x, n);
+        g->norm_row(x, ref_y[0], n, w, b, 1e-5f, false, &ref_m[0], &ref_r[0]);
+        g->norm_row(x, ref_y[1], n, w, NULL, 1e-6f, true, &ref_m[1], &ref_r[1]);
+        g->softmax_row(x, ref_y[2], n, false, false);
+        g->softmax_row(x, ref_y[3], n, true, false);
+        for (int t = 0; t < n_tables; t++) {
+            const pt2c_cpu *c = tables[t];
+            float y[4][MAX_N], m[2], r[2];
+            EXPECT_TRUE(c->sum(x, n) == ref_s);
+            c->norm_row(x, y[0], n, w, b, 1e-5f, false, &m[0], &r[0]);
+            c->norm_row(x, y[1], n, w, NULL, 1e-6f, true, &m[1], &r[1]);
+            c->softmax_row(x, y[2], n, false, false);
+            c->softmax_row(x, y[3], n, true, false);
+            for (int k = 0; k < 4; k++)
+                if (memcmp(y[k], ref_y[k], sizeof(float) * (size_t)n) != 0)
+                    HARNESS_FAIL("row op %d, n=%lld: %s differs from generic", k, (long long)n,
+                                 pt2c_isa_name(c->isa));
+            EXPECT_TRUE(m[0] == ref_m[0] && r[0] == ref_r[0] && r[1] == ref_r[1]);
+        }
+        /* Against double. */
+        double xd[MAX_N], s = 0, mean, var = 0, mx = -INFINITY, se = 0;
+        for (int64_t i = 0; i < n; i++) {
+            xd[i] = (double)x[i];
+            s += xd[i];
+            mx = xd[i] > mx ? xd[i] : mx;
+        }
+        mean = s / (double)n;
+        for (int64_t i = 0; i < n; i++)
+            var += (xd[i] - mean) * (xd[i] - mean), se += exp(xd[i] - mx);
+        var /= (double)n;
+        EXPECT_NEAR(ref_s, s, 1e-6 * fabs(s));
+        for (int64_t i = 0; i < n; i++) {
+            double ln = (xd[i] - mean) / sqrt(var + 1e-5) * (double)w[i] + (double)b[i];
+            EXPECT_NEAR(ref_y[0][i], ln, 2e-5 * (1.0 + fabs(ln)));
+            double sm = exp(xd[i] - mx) / se;
+            EXPECT_NEAR(ref_y[2][i], sm, 1e-6 * sm + 1e-12);
+            EXPECT_NEAR(ref_y[3][i], log(sm), 2e-6 * (1.0 + fabs(log(sm))));
+        }
+    }
+    /* All -inf: NaN, or zeros when safe. */
+    float ninf[5] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY}, y[5];
+    for (int t = 0; t < n_tables; t++) {
+        tables[t]->softmax_row(ninf, y, 5, false, false);
+        EXPECT_TRUE(isnan(y[0]) && isnan(y[4]));
+        tables[t]->softmax_row(ninf, y, 5, false, true);
+        EXPECT_TRUE(y[0] == 0.0f && y[4] == 0.0f);
+    }
+}
+
 TEST(matmul_broadcasts_batch_dims_and_handles_vectors) {
     /* [2, 1, 3, 4] @ [5, 4, 6] -> [2, 5, 3, 6] */
     static float a[24], b[120];
