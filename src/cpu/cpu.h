@@ -128,8 +128,9 @@ typedef struct pt2c_cpu {
     void (*norm_row)(const float *x, float *y, int64_t n, const float *w, const float *b, float eps,
                      bool rms, float *mean, float *rstd);
     /* One softmax row: y = e^(x - max) / sum e^(x - max) (log: x - max - log sum). A row of
-     * -inf gives NaN, or zeros when safe (PyTorch's _safe_softmax). y may be x. */
-    void (*softmax_row)(const float *x, float *y, int64_t n, bool log, bool safe);
+     * -inf gives NaN, or zeros when safe (PyTorch's _safe_softmax). y may be x. lse
+     * (nullable) receives max + log sum (0 for a safe row of -inf). */
+    void (*softmax_row)(const float *x, float *y, int64_t n, bool log, bool safe, float *lse);
 } pt2c_cpu;
 
 /* The table for isa, or NULL when this build has none (not an x86-64 build). */

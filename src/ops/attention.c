@@ -15,14 +15,17 @@
  *   Leading (batch) dims of q, k, v and the mask broadcast; with enable_gqa the key/value
  *   head dim (-3) is repeated Hq/Hkv times (repeat_interleave).
  *
- * float32, one output row per work unit (the row's reductions never split across
- * threads): scores are 8-lane float dot products summed in a fixed lane order, softmax
- * subtracts the row maximum and sums in double, the weighted sum of values accumulates in
- * float in key order and is divided by the sum at the end.
- * Scratch: S floats per thread (each thread has its own).
+ * float32. A work unit is a block of up to 32 query rows of one batch matrix (a row's
+ * reductions never split across threads): the block's scores are one GEMM (scale and mask
+ * in its epilogue), softmax runs row by row on the CPU table (safe: a fully masked row gives
+ * zeros), and the block's output is a second GEMM with the values. The score matrix is
+ * never materialized whole: each thread holds 32 x S scores in its scratch, beside the
+ * GEMM's packing buffers.
  */
+#include "ops/gemm.h"
 #include "ops/op_decls.h"
-#include "ops/simd.h"
+
+#include <string.h>
 
 #include <math.h>
 
@@ -195,62 +198,68 @@ pt2c_status pt2c_shape_sdpa(pt2c_op_ctx *ctx, void *params) {
     return PT2C_OK;
 }
 
+/* Query rows per work unit: a block's scores (ATTN_ROWS x S floats) stay in the thread's
+ * scratch; the whole score matrix never exists. */
+enum { ATTN_ROWS = 32 };
+
+static int64_t block_rows(const attn_params *p) { return p->L < ATTN_ROWS ? p->L : ATTN_ROWS; }
+
 size_t pt2c_scratch_sdpa(pt2c_op_ctx *ctx, const void *params) {
     const attn_params *p = params;
-    (void)ctx;
-    return (size_t)p->S * sizeof(float); /* each thread: one row of scores */
+    return (size_t)(block_rows(p) * p->S) * sizeof(float) + 64 +
+           pt2c_gemm_scratch_bytes(pt2c_op_cpu(ctx));
 }
 
-/* One output row: scores of query row qr (query index l) against the S keys at kb,
- * softmax, weighted sum of the values at vb into orow. mrow: the mask row (stride m_s
- * along S), or NULL. sc: S floats of scratch. Returns the log-sum-exp. */
-static PT2C_SIMD_CLONES float attn_row(const attn_params *p, const float *qr, const float *kb,
-                                       const float *vb, const void *mrow, bool mask_bool, int64_t l,
-                                       float *sc, float *orow) {
+/* C = A @ B on this thread alone (a work unit is already one thread's). */
+static void gemm_here(const pt2c_kernel_args *args, pt2c_gemm *g, void *scratch) {
+    pt2c_gemm_blocking bl = pt2c_gemm_block(args->cpu, g, 1);
+    pt2c_gemm_run(g, args->cpu, &bl, 0, bl.n_units, scratch);
+}
+
+/* One unit: query rows [l0, l0 + rows) of one batch matrix.
+ *   sc = scale * q k^T + mask        (a GEMM; the mask is its epilogue's bias)
+ *   p = safe softmax of each row     (cpu.h softmax_row, with the log-sum-exp)
+ *   out = p v                        (a GEMM) */
+static void attn_block(const attn_params *p, const pt2c_kernel_args *args, const float *q,
+                       const float *k, const float *v, const pt2c_ktensor *mt, const void *mask,
+                       int64_t l0, int64_t rows, float *out, float *lse) {
     int64_t S = p->S, E = p->E, Ev = p->Ev;
-    float scale = (float)p->sc;
-    float mx = -INFINITY;
-    int64_t n_keys = p->is_causal ? (l + 1 < S ? l + 1 : S) : S;
-    pt2c_dot_rows(qr, kb, E, n_keys, sc);
-    for (int64_t j = 0; j < S; j++) {
-        float s = -INFINITY;
-        if (j < n_keys) {
-            s = sc[j] * scale;
-            if (mrow) {
-                if (mask_bool)
-                    s = ((const uint8_t *)mrow)[j * p->m_s] ? s : -INFINITY;
-                else
-                    s += ((const float *)mrow)[j * p->m_s];
-            }
-        }
-        sc[j] = s;
-        if (s > mx || isnan(s))
-            mx = s;
+    float *sc = args->scratch;
+    void *gscratch =
+        (uint8_t *)args->scratch + (((size_t)(rows * S) * sizeof(float) + 63) & ~(size_t)63);
+    pt2c_gemm g = pt2c_gemm_init(PT2C_DTYPE_F32, rows, S, E);
+    g.a = pt2c_gemm_raw(q + l0 * E, E, false);
+    g.b = pt2c_gemm_raw(k, E, true); /* k^T, from k[S, E] */
+    g.c = sc;
+    g.ldc = S;
+    g.ep.alpha = (float)p->sc;
+    bool bool_mask = mt && mt->dtype == PT2C_DTYPE_BOOL;
+    if (mt && !bool_mask) {
+        g.ep.bias = (const float *)mask + l0 * p->m_l;
+        g.ep.bias_rs = p->m_l;
+        g.ep.bias_cs = p->m_s;
     }
-    for (int64_t e = 0; e < Ev; e++)
-        orow[e] = 0.0f;
-    if (mx == -INFINITY) /* every key masked: _safe_softmax gives zeros */
-        return 0.0f;
-    double sum = 0.0;
-    for (int64_t j = 0; j < S; j++) {
-        float w = expf(sc[j] - mx);
-        sum += (double)w;
-        const float *vr = vb + j * Ev;
-        int64_t e = 0;
-        for (; e + 8 <= Ev; e += 8) {
-            v8 acc, v;
-            V8_LOAD(acc, orow + e);
-            V8_LOAD(v, vr + e);
-            V8_MADD(acc, w, v);
-            V8_STORE(orow + e, acc);
+    gemm_here(args, &g, gscratch);
+    for (int64_t r = 0; r < rows; r++) {
+        float *row = sc + r * S;
+        int64_t l = l0 + r;
+        if (bool_mask) {
+            const uint8_t *mrow = (const uint8_t *)mask + l * p->m_l;
+            for (int64_t j = 0; j < S; j++)
+                if (!mrow[j * p->m_s])
+                    row[j] = -INFINITY;
         }
-        for (; e < Ev; e++)
-            orow[e] += w * vr[e];
+        if (p->is_causal) /* keys after the query (top-left aligned) */
+            for (int64_t j = l + 1; j < S; j++)
+                row[j] = -INFINITY;
+        args->cpu->softmax_row(row, row, S, false, true, lse ? lse + r : NULL);
     }
-    float inv = (float)(1.0 / sum);
-    for (int64_t e = 0; e < Ev; e++)
-        orow[e] *= inv;
-    return (float)((double)mx + log(sum));
+    pt2c_gemm o = pt2c_gemm_init(PT2C_DTYPE_F32, rows, Ev, S);
+    o.a = pt2c_gemm_raw(sc, S, false);
+    o.b = pt2c_gemm_raw(v, Ev, false);
+    o.c = out;
+    o.ldc = Ev;
+    gemm_here(args, &o, gscratch);
 }
 
 void pt2c_k_sdpa(const pt2c_kernel_args *args, int ith, int nth) {
@@ -261,30 +270,35 @@ void pt2c_k_sdpa(const pt2c_kernel_args *args, int ith, int nth) {
     float *lse = args->n_out > 1 && args->out[1] ? args->out[1]->data : NULL;
     int64_t L = p->L, S = p->S, E = p->E, Ev = p->Ev;
     int64_t mat_m = mt ? (p->m_l ? L : 1) * (p->m_s ? S : 1) : 0;
-    float *sc = args->scratch;
-    int64_t rows = Ev ? args->out[0]->numel / Ev : 0;
+    int64_t mats = L && Ev ? args->out[0]->numel / (L * Ev) : 0;
+    int64_t lb = block_rows(p), per = lb ? (L + lb - 1) / lb : 0;
     int64_t begin, end;
-    pt2c_split_range(rows, ith, nth, &begin, &end);
-    for (int64_t r = begin; r < end; r++) {
-        int64_t l = r % L, b = r / L;
-        int64_t qo = 0, ko = 0, vo = 0, mo = 0;
+    pt2c_split_range(mats * per, ith, nth, &begin, &end);
+    for (int64_t u = begin; u < end; u++) {
+        int64_t b = u / per, l0 = (u % per) * lb;
+        int64_t rows = L - l0 < lb ? L - l0 : lb;
+        int64_t qo = 0, ko = 0, vo = 0, mo = 0, rem = b;
         for (int32_t d = p->n_batch - 1; d >= 0; d--) {
-            int64_t i = b % p->batch[d];
-            b /= p->batch[d];
+            int64_t i = rem % p->batch[d];
+            rem /= p->batch[d];
             int64_t ikv = d == p->n_batch - 1 ? i / p->gqa_div : i;
             qo += i * p->q_st[d];
             ko += ikv * p->k_st[d];
             vo += ikv * p->v_st[d];
             mo += i * p->m_st[d];
         }
-        const void *mrow = NULL;
+        const void *mask = NULL;
         if (mt) {
             size_t elem = mt->dtype == PT2C_DTYPE_BOOL ? 1 : sizeof(float);
-            mrow = (const uint8_t *)mt->data + (size_t)(mo * mat_m + l * p->m_l) * elem;
+            mask = (const uint8_t *)mt->data + (size_t)(mo * mat_m) * elem;
         }
-        float s = attn_row(p, q + (qo * L + l) * E, k + ko * S * E, v + vo * S * Ev, mrow,
-                           mt && mt->dtype == PT2C_DTYPE_BOOL, l, sc, out + r * Ev);
-        if (lse)
-            lse[r] = s;
+        if (S == 0) { /* no keys: the safe softmax of nothing gives zeros */
+            memset(out + (b * L + l0) * Ev, 0, sizeof(float) * (size_t)(rows * Ev));
+            for (int64_t r = 0; lse && r < rows; r++)
+                lse[b * L + l0 + r] = 0.0f;
+            continue;
+        }
+        attn_block(p, args, q + qo * L * E, k + ko * S * E, v + vo * S * Ev, mt, mask, l0, rows,
+                   out + (b * L + l0) * Ev, lse ? lse + b * L + l0 : NULL);
     }
 }

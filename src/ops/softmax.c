@@ -216,7 +216,7 @@ void pt2c_k_softmax(const pt2c_kernel_args *args, int ith, int nth) {
         int64_t base = o * p->n * p->inner + i;
         if (f32 && p->inner == 1) /* a contiguous row: the CPU table's vector row */
             args->cpu->softmax_row((const float *)x->data + base, (float *)y->data + base, p->n,
-                                   p->log, p->safe);
+                                   p->log, p->safe, NULL);
         else if (f32)
             line_f32(p, (const float *)x->data + base, (float *)y->data + base, p->n, p->inner);
         else

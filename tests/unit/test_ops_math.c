@@ -923,16 +923,16 @@ TEST(row_ops_agree_across_tables_and_with_double) {
         ref_s = g->sum(x, n);
         g->norm_row(x, ref_y[0], n, w, b, 1e-5f, false, &ref_m[0], &ref_r[0]);
         g->norm_row(x, ref_y[1], n, w, NULL, 1e-6f, true, &ref_m[1], &ref_r[1]);
-        g->softmax_row(x, ref_y[2], n, false, false);
-        g->softmax_row(x, ref_y[3], n, true, false);
+        g->softmax_row(x, ref_y[2], n, false, false, NULL);
+        g->softmax_row(x, ref_y[3], n, true, false, NULL);
         for (int t = 0; t < n_tables; t++) {
             const pt2c_cpu *c = tables[t];
             float y[4][MAX_N], m[2], r[2];
             EXPECT_TRUE(c->sum(x, n) == ref_s);
             c->norm_row(x, y[0], n, w, b, 1e-5f, false, &m[0], &r[0]);
             c->norm_row(x, y[1], n, w, NULL, 1e-6f, true, &m[1], &r[1]);
-            c->softmax_row(x, y[2], n, false, false);
-            c->softmax_row(x, y[3], n, true, false);
+            c->softmax_row(x, y[2], n, false, false, NULL);
+            c->softmax_row(x, y[3], n, true, false, NULL);
             for (int k = 0; k < 4; k++)
                 if (memcmp(y[k], ref_y[k], sizeof(float) * (size_t)n) != 0)
                     HARNESS_FAIL("row op %d, n=%lld: %s differs from generic", k, (long long)n,
@@ -962,9 +962,9 @@ TEST(row_ops_agree_across_tables_and_with_double) {
     /* All -inf: NaN, or zeros when safe. */
     float ninf[5] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY}, y[5];
     for (int t = 0; t < n_tables; t++) {
-        tables[t]->softmax_row(ninf, y, 5, false, false);
+        tables[t]->softmax_row(ninf, y, 5, false, false, NULL);
         EXPECT_TRUE(isnan(y[0]) && isnan(y[4]));
-        tables[t]->softmax_row(ninf, y, 5, false, true);
+        tables[t]->softmax_row(ninf, y, 5, false, true, NULL);
         EXPECT_TRUE(y[0] == 0.0f && y[4] == 0.0f);
     }
 }
