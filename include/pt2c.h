@@ -329,7 +329,8 @@ PT2C_API pt2c_status pt2c_runner_prepare(pt2c_runner *runner, pt2c_error *err);
 
 /* Per-node timing, collected when the runner was made with opts.profile = 1. One entry per
  * step the runner executes, in execution order; a step that runs several fused nodes is
- * named after its first node and its op reads "aten.convolution+aten.relu". */
+ * named after its first node and its op reads "aten.conv2d.default+aten.relu.default"
+ * (unfused ones: the node's target, "torch.ops.aten.conv2d.default"). */
 typedef struct pt2c_node_profile {
     const char *node; /* borrowed (runner lifetime): FX node name */
     const char *op;   /* borrowed (runner lifetime): op target(s) */

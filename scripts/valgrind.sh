@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run a subset of real work under valgrind memcheck (release build): show, extract, check
-# and run on the bundled example and a legacy archive, plus hostile files. Any memcheck
+# Run a subset of real work under valgrind memcheck (release build): show, extract, check,
+# run and bench on the bundled example and a legacy archive, plus hostile files. Any memcheck
 # report or leak fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,7 @@ runs=(
     "check $legacy"
     "run examples/simple_net.pt2 -o $out/run --threads 2 --iterations 2"
     "run --meta $legacy"
+    "bench examples/simple_net.pt2 --threads 2 --iterations 2 --warmup 1 --json"
     "show $out/text.pt2"
     "show $out/truncated.pt2"
 )

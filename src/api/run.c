@@ -33,6 +33,13 @@ pt2c_status pt2c_runner_create(const pt2c_program *prog, const pt2c_run_options 
     r->plan.n_threads = opts && opts->n_threads > 0 ? opts->n_threads : pt2c_online_cores();
     if (r->plan.n_threads > PT2C_POOL_MAX_THREADS)
         r->plan.n_threads = PT2C_POOL_MAX_THREADS;
+    if (opts && opts->profile) {
+        r->plan.profile = PT2C_ARENA_ARRAY(&r->plan.arena, pt2c_step_profile, r->plan.n_steps + 1);
+        if (!r->plan.profile) {
+            pt2c_runner_destroy(r);
+            return pt2c_error_set(err, PT2C_ERR_NOMEM, "run: out of memory");
+        }
+    }
     st = pt2c_cpu_resolve(opts ? opts->isa : PT2C_ISA_AUTO, &r->plan.cpu, err);
     if (st == PT2C_OK && !(opts && opts->no_fusion))
         st = pt2c_plan_fuse(&r->plan, err);
@@ -346,4 +353,37 @@ void pt2c_runner_get_stats(const pt2c_runner *r, pt2c_runner_stats *out) {
     out->packed_bytes = r->plan.packed_bytes;
     out->n_threads = r->plan.n_threads;
     out->isa = r->plan.cpu ? r->plan.cpu->isa : PT2C_ISA_AUTO;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* profile                                                                                  */
+
+size_t pt2c_runner_n_profile(const pt2c_runner *r) {
+    return r && r->plan.profile ? (size_t)r->plan.n_exec : 0;
+}
+
+pt2c_status pt2c_runner_profile(const pt2c_runner *r, size_t index, pt2c_node_profile *out,
+                                pt2c_error *err) {
+    pt2c_error_clear(err);
+    PT2C_CHECK(r && out, err, PT2C_ERR_ARG, "profile: runner and out are required");
+    PT2C_CHECK(r->plan.profile, err, PT2C_ERR_ARG,
+               "profile: the runner was created without opts.profile = 1");
+    PT2C_CHECK(index < (size_t)r->plan.n_exec, err, PT2C_ERR_ARG,
+               "profile: entry %zu does not exist (the runner has %lld steps)", index,
+               (long long)r->plan.n_exec);
+    /* Entries in execution order; a fused step is named after its producer node. */
+    int64_t s = r->plan.exec_order[index];
+    const pt2c_step *step = &r->plan.steps[s];
+    const pt2c_step_profile *p = &r->plan.profile[s];
+    out->node = step->node->name;
+    out->op = step->label ? step->label : step->node->target;
+    out->runs = p->runs;
+    out->seconds = (double)p->ns * 1e-9;
+    out->flop = step->flops;
+    return PT2C_OK;
+}
+
+void pt2c_runner_profile_reset(pt2c_runner *r) {
+    if (r && r->plan.profile)
+        memset(r->plan.profile, 0, sizeof *r->plan.profile * (size_t)r->plan.n_steps);
 }

@@ -192,6 +192,11 @@ pt2c_status pt2c_shape_sdpa(pt2c_op_ctx *ctx, void *params) {
         sizes[d] = p->batch[d];
     sizes[n] = p->L;
     sizes[n + 1] = p->Ev;
+    /* Two matmuls per batch matrix: q k^T (L x S x E) and p v (L x S x Ev). */
+    double n_mats = 1.0;
+    for (int32_t d = 0; d < n; d++)
+        n_mats *= (double)p->batch[d];
+    pt2c_op_set_flops(ctx, 2.0 * n_mats * (double)p->L * (double)p->S * (double)(p->E + p->Ev));
     PT2C_TRY(pt2c_op_set_out(ctx, 0, PT2C_DTYPE_F32, n + 2, sizes));
     if (pt2c_op_n_out(ctx) > 1)
         PT2C_TRY(pt2c_op_set_out(ctx, 1, PT2C_DTYPE_F32, n + 1, sizes));

@@ -116,11 +116,15 @@ static void pack_b_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64
             memcpy(dst + k * tile, b + (k0 + k) * o->ld + x0, sizeof(float) * (size_t)n);
         return;
     }
-    /* B^T[N, K] (a linear weight): column j is row x0 + j, read as a stream. */
-    for (int64_t j = 0; j < n; j++) {
-        const float *row = b + (x0 + j) * o->ld + k0;
-        for (int64_t k = 0; k < kc; k++)
-            dst[k * tile + j] = row[k];
+    /* B^T[N, K] (a linear weight): column j is row x0 + j. Transposed in blocks of 16 k's
+     * so both sides of each block stay in L1. */
+    for (int64_t kb = 0; kb < kc; kb += 16) {
+        int64_t ke = kc - kb < 16 ? kc : kb + 16;
+        for (int64_t j = 0; j < n; j++) {
+            const float *row = b + (x0 + j) * o->ld + k0;
+            for (int64_t k = kb; k < ke; k++)
+                dst[k * tile + j] = row[k];
+        }
     }
 }
 

@@ -164,8 +164,9 @@ int pt2c_op_n_threads(const pt2c_op_ctx *ctx);
 /* True when input index holds the same bytes on every run: a weight, buffer or constant
  * that no op writes. Kernels may then use data prepared from it at plan time. */
 bool pt2c_op_in_is_constant(const pt2c_op_ctx *ctx, int32_t index);
-/* Memory that lives as long as the plan (zeroed, 64-byte aligned): weights repacked for the
- * kernels. Counted in pt2c_runner_stats.packed_bytes. NULL on out-of-memory. */
+/* Memory that lives as long as the plan (64-byte aligned, not zeroed: the caller writes all
+ * of it): weights repacked for the kernels. Counted in pt2c_runner_stats.packed_bytes. NULL
+ * on out-of-memory. */
 void *pt2c_op_persistent_alloc(pt2c_op_ctx *ctx, size_t bytes);
 /* Floating-point operations of one run of this node at the current shapes (a multiply-add
  * counts 2), for profiles. */

@@ -1,9 +1,22 @@
 /* exec.c - run a shaped plan: every step's kernel, node by node, on the plan's thread pool
  * with a barrier between nodes (each kernel takes its share of output elements, so results
- * do not depend on the thread count). */
+ * do not depend on the thread count).
+ *
+ * Profiling (plan->profile non-NULL): thread 0 reads a monotonic clock before each step's
+ * kernel and after the barrier that ends it, so a step's time is wall time including the
+ * wait for its slowest thread. Thread 0 is the caller, so the runner reads the sums without
+ * further synchronisation. Without profiling the cost is a test of a loop-invariant pointer
+ * per step (compilers unswitch the loop). */
 #include "runtime/runtime.h"
 
 #include <string.h>
+#include <time.h>
+
+static uint64_t now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Point each step's kernel views at the current value slots. Cheap; done per run because
  * user inputs (and views of them) may move between runs. */
@@ -61,10 +74,17 @@ typedef struct run_ctx {
 static void run_share(void *p, int ith, int nth) {
     pt2c_plan *plan = ((run_ctx *)p)->plan;
     int sense = pt2c_pool_barrier_sense(plan->pool);
+    pt2c_step_profile *prof = ith == 0 ? plan->profile : NULL; /* only thread 0 times */
     for (int64_t k = 0; k < plan->n_exec; k++) {
-        run_step(plan, &plan->steps[plan->exec_order[k]], ith, nth);
+        int64_t s = plan->exec_order[k];
+        uint64_t t0 = prof ? now_ns() : 0;
+        run_step(plan, &plan->steps[s], ith, nth);
         if (nth > 1)
             pt2c_pool_barrier(plan->pool, &sense);
+        if (prof) {
+            prof[s].ns += now_ns() - t0;
+            prof[s].runs++;
+        }
     }
 }
 
@@ -98,5 +118,11 @@ void pt2c_plan_execute_step(pt2c_plan *plan, int64_t s) {
     pt2c_step *step = &plan->steps[s];
     refresh_step(plan, step);
     step_ctx c = {plan, step};
+    /* pt2c_pool_run returns when every thread is done: the same span as barrier to barrier. */
+    uint64_t t0 = plan->profile ? now_ns() : 0;
     pt2c_pool_run(plan->pool, run_one, &c);
+    if (plan->profile) {
+        plan->profile[s].ns += now_ns() - t0;
+        plan->profile[s].runs++;
+    }
 }

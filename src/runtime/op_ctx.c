@@ -599,7 +599,7 @@ bool pt2c_op_in_is_constant(const pt2c_op_ctx *ctx, int32_t index) {
 }
 
 void *pt2c_op_persistent_alloc(pt2c_op_ctx *ctx, size_t bytes) {
-    void *p = pt2c_arena_alloc(&ctx->plan->arena, bytes ? bytes : 1, 64);
+    void *p = pt2c_arena_alloc_uninit(&ctx->plan->arena, bytes ? bytes : 1, 64);
     if (p)
         ctx->plan->packed_bytes += bytes;
     return p;

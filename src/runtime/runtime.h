@@ -78,6 +78,12 @@ typedef struct pt2c_step {
     int64_t closes;     /* a chain's last absorbed step: its producer, else -1 */
 } pt2c_step;
 
+/* Time spent in one step, summed over the runs since the last reset (profiling runners). */
+typedef struct pt2c_step_profile {
+    uint64_t ns;  /* wall time, nanoseconds, from before the kernel to after its barrier */
+    int64_t runs; /* times the step ran */
+} pt2c_step_profile;
+
 /* A shaped state kept for one input-size signature (pt2c_plan_shape's cache). */
 enum { PT2C_SHAPE_CACHE = 8, PT2C_SHAPE_KEY_MAX = 256 };
 typedef struct pt2c_shape_entry {
@@ -131,6 +137,9 @@ typedef struct pt2c_plan {
     int64_t cache_hits;  /* shapings answered by the cache */
     bool cacheable;      /* every step's params size is known (set at build) */
     bool data_dependent; /* some step's sizes depend on data: run with pt2c_plan_run_eager */
+
+    /* nullable (plan arena): n_steps entries when the runner profiles; exec.c adds to them */
+    pt2c_step_profile *profile;
 } pt2c_plan;
 
 /* Bind every node to its op and parse its arguments. When unsupported is non-NULL, nodes

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 static void *default_alloc(void *ctx, size_t size) {
     (void)ctx;
@@ -92,7 +95,25 @@ void pt2c_arena_deinit(pt2c_arena *arena) {
 
 static uint8_t *block_data(pt2c_arena_block *b) { return b->data; }
 
-void *pt2c_arena_alloc(pt2c_arena *arena, size_t size, size_t align) {
+/* Blocks of several megabytes (packed weights, the activation arena) ask Linux for 2 MiB
+ * pages: 512 times fewer page faults when they are first written, and fewer TLB misses
+ * when a GEMM streams its weights on every run. Advice only: a failure changes nothing. */
+static void advise_huge_pages(void *p, size_t size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    enum { HUGE = 2 << 20 };
+    if (size < 2 * (size_t)HUGE)
+        return;
+    uintptr_t start = ((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
+    uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)(HUGE - 1);
+    if (end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
+static void *arena_take(pt2c_arena *arena, size_t size, size_t align) {
     if (align == 0 || align > 64 || (align & (align - 1)))
         align = 64;
     if (size == 0)
@@ -101,9 +122,7 @@ void *pt2c_arena_alloc(pt2c_arena *arena, size_t size, size_t align) {
         size_t start = (arena->used + align - 1) & ~(align - 1);
         if (start <= arena->head->size && size <= arena->head->size - start) {
             arena->used = start + size;
-            uint8_t *p = block_data(arena->head) + start;
-            memset(p, 0, size);
-            return p;
+            return block_data(arena->head) + start;
         }
     }
     if (size > SIZE_MAX - ARENA_HEADER - 64)
@@ -112,6 +131,7 @@ void *pt2c_arena_alloc(pt2c_arena *arena, size_t size, size_t align) {
     pt2c_arena_block *b = pt2c_alloc(arena->allocator, ARENA_HEADER + block_size);
     if (!b)
         return NULL;
+    advise_huge_pages(b, ARENA_HEADER + block_size);
     b->next = arena->head;
     b->size = block_size;
     uintptr_t first = (uintptr_t)(b + 1);
@@ -119,9 +139,18 @@ void *pt2c_arena_alloc(pt2c_arena *arena, size_t size, size_t align) {
     arena->head = b;
     arena->total += block_size;
     arena->used = size;
-    uint8_t *p = block_data(b);
-    memset(p, 0, size);
+    return block_data(b);
+}
+
+void *pt2c_arena_alloc(pt2c_arena *arena, size_t size, size_t align) {
+    void *p = arena_take(arena, size, align);
+    if (p)
+        memset(p, 0, size ? size : 1);
     return p;
+}
+
+void *pt2c_arena_alloc_uninit(pt2c_arena *arena, size_t size, size_t align) {
+    return arena_take(arena, size, align);
 }
 
 void *pt2c_arena_array(pt2c_arena *arena, size_t n, size_t size, size_t align) {

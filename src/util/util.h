@@ -124,6 +124,9 @@ void pt2c_arena_init(pt2c_arena *arena, const pt2c_allocator *allocator);
 void pt2c_arena_deinit(pt2c_arena *arena);
 /* Zeroed memory aligned to align (a power of two <= 64); NULL on out-of-memory. */
 void *pt2c_arena_alloc(pt2c_arena *arena, size_t size, size_t align);
+/* The same without zeroing, for large buffers the caller fills whole (packed weights):
+ * zeroing hundreds of megabytes first would double the work. */
+void *pt2c_arena_alloc_uninit(pt2c_arena *arena, size_t size, size_t align);
 /* Zeroed array of n elements of size each; NULL on overflow or out-of-memory. */
 void *pt2c_arena_array(pt2c_arena *arena, size_t n, size_t size, size_t align);
 char *pt2c_arena_strdup(pt2c_arena *arena, const char *s);
