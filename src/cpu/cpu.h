@@ -119,6 +119,9 @@ typedef struct pt2c_cpu {
                          int64_t n);
     /* A depthwise convolution plane (pt2c_dw_plane). */
     void (*depthwise)(const pt2c_dw_plane *p);
+    /* Max pooling of one plane laid out the same way (w and ep unused; padding holds -inf):
+     * out = the max over the window's taps; a NaN tap makes the result NaN. */
+    void (*max_pool)(const pt2c_dw_plane *p);
     /* Row operations; sums on the 16 fixed lanes of the header comment, lanes added in a
      * fixed tree. sum: of x[0 .. n). */
     float (*sum)(const float *x, int64_t n);

@@ -40,6 +40,7 @@
  */
 #include "ops/gemm.h"
 #include "ops/op_decls.h"
+#include "ops/plane.h"
 
 #include <string.h>
 
@@ -56,7 +57,11 @@ typedef struct conv_params {
      * plane in each thread's scratch; dw_weight holds the taps (scaled by a folded batch
      * norm) when the weight is constant. */
     bool depthwise;
-    int64_t dw_hp, dw_wph; /* padded rows and floats per phase row */
+    /* Other convolutions with a window (not 1x1 stride 1 unpadded): the group's input
+     * planes are padded and phase-split first (plane.h), so im2col copies runs of plain
+     * vectors; when they fit 32 MiB per thread. */
+    bool padded;
+    pt2c_plane_layout lay; /* depthwise and padded */
     const float *dw_weight;
     const float *packed;     /* nullable, plan memory: the constant weight in GEMM panels */
     size_t packed_per_group; /* floats of packed per group */
@@ -243,13 +248,14 @@ pt2c_status pt2c_shape_conv(pt2c_op_ctx *ctx, void *params) {
      * (16 MiB) and the kernel has at most 64 taps. */
     int64_t KH = ns == 2 ? w->sizes[2] : 1, KW = w->sizes[w->rank - 1];
     p->depthwise = !p->transposed && p->groups > 1 && p->groups == C && O == C && KH * KW <= 64;
-    if (p->depthwise) {
-        int64_t OH = ns == 2 ? out_sizes[r - 2] : 1, OW = out_sizes[r - 1];
-        p->dw_hp = (OH - 1) * p->s[0] + (KH - 1) * p->d[0] + 1;
-        int64_t wneed = (OW - 1) * p->s[1] + (KW - 1) * p->d[1] + 1;
-        p->dw_wph = (wneed + p->s[1] - 1) / p->s[1] + 16; /* a vector of slack */
-        p->depthwise = p->s[1] * p->dw_hp * p->dw_wph <= (4 << 20);
-    }
+    int64_t OH = ns == 2 ? out_sizes[r - 2] : 1, OW = out_sizes[r - 1];
+    p->lay = pt2c_plane_layout_for(OH, OW, KH, KW, p->s[0], p->s[1], p->d[0], p->d[1]);
+    int64_t plane_floats = p->s[1] * p->lay.Hp * p->lay.Wph;
+    if (p->depthwise)
+        p->depthwise = plane_floats <= (4 << 20);
+    bool pointwise = KH * KW == 1 && p->s[0] == 1 && p->s[1] == 1 && p->p[0] == 0 && p->p[1] == 0;
+    p->padded = !p->transposed && !p->depthwise && !pointwise &&
+                (C / p->groups) * plane_floats <= (8 << 20);
     PT2C_TRY(conv_pack_weight(ctx, p));
     int64_t out_numel = 1;
     for (int32_t d = 0; d < r; d++)
@@ -309,52 +315,59 @@ static bool conv_is_pointwise(const conv_geom *g) {
  * panel straight from the input. */
 typedef struct im2col {
     const conv_geom *g;
-    const float *x; /* the group's first input channel */
+    const float *x;        /* the group's first input channel */
+    const float *planes;   /* padded: the group's padded planes, else NULL */
+    pt2c_plane_layout lay; /* their layout */
 } im2col;
 
 /* pt2c_pack_fn: columns x0 .. x0 + n (output pixels) of rows k0 .. k0 + kc. The columns
- * are walked as runs within one output row, so with stride 1 every run is a plain copy
- * between zero padding. */
+ * are walked as runs within one output row (a run's input row and first column are fixed
+ * per tap), so with stride 1 every run is a plain copy between zero padding. The tap
+ * (c, ky, kx) of row k advances incrementally: no divisions per row. */
 static void pack_im2col(const void *ctx, int64_t k0, int64_t kc, int64_t x0, int64_t n,
                         int64_t tile, float *dst) {
     const im2col *ic = ctx;
     const conv_geom *g = ic->g;
     enum { MAX_RUNS = 64 };
-    int64_t run_j[MAX_RUNS], run_len[MAX_RUNS], run_oy[MAX_RUNS], run_ox[MAX_RUNS];
+    int64_t run_j[MAX_RUNS], run_len[MAX_RUNS], run_y[MAX_RUNS], run_x[MAX_RUNS];
     int n_runs = 0;
+    const int64_t s = g->s[1], W = g->W, H = g->H;
     for (int64_t j = 0; j < n && n_runs < MAX_RUNS;) {
         int64_t pix = x0 + j, oy = pix / g->OW, ox = pix % g->OW;
         int64_t len = g->OW - ox < n - j ? g->OW - ox : n - j;
         run_j[n_runs] = j;
         run_len[n_runs] = len;
-        run_oy[n_runs] = oy;
-        run_ox[n_runs] = ox;
+        run_y[n_runs] = oy * g->s[0] - g->p[0]; /* input row of tap ky = 0 */
+        run_x[n_runs] = ox * s - g->p[1];       /* input column of kx = 0 */
         n_runs++;
         j += len;
     }
+    int64_t c = k0 / g->KK, r = k0 % g->KK, ky = r / g->KW, kx = r % g->KW;
     for (int64_t kk = 0; kk < kc; kk++) {
-        int64_t k = k0 + kk;
-        int64_t c = k / g->KK, r = k % g->KK, ky = r / g->KW, kx = r % g->KW;
         float *row = dst + kk * tile;
-        const float *plane = ic->x + c * g->H * g->W;
+        const float *plane = ic->x + c * H * W;
+        int64_t dy = ky * g->d[0], dx = kx * g->d[1];
         for (int q = 0; q < n_runs; q++) {
             float *o = row + run_j[q];
-            int64_t len = run_len[q];
-            int64_t iy = run_oy[q] * g->s[0] - g->p[0] + ky * g->d[0];
-            if (iy < 0 || iy >= g->H) {
-                memset(o, 0, sizeof(float) * (size_t)len);
+            int64_t len = run_len[q], iy = run_y[q] + dy, ix0 = run_x[q] + dx;
+            if (iy < 0 || iy >= H) {
+                for (int64_t t = 0; t < len; t++)
+                    o[t] = 0.0f;
                 continue;
             }
-            const float *src = plane + iy * g->W;
-            int64_t s = g->s[1];
-            int64_t ix0 = run_ox[q] * s - g->p[1] + kx * g->d[1];
+            const float *src = plane + iy * W;
             /* Outputs t in [lo, hi) read inside the row: ix0 + t*s in [0, W). */
-            int64_t lo = ix0 >= 0 ? 0 : (-ix0 + s - 1) / s;
-            int64_t hi = g->W - ix0 <= 0 ? 0 : (g->W - ix0 + s - 1) / s;
+            int64_t lo, hi;
+            if (s == 1) {
+                lo = ix0 >= 0 ? 0 : -ix0;
+                hi = W - ix0;
+            } else {
+                lo = ix0 >= 0 ? 0 : (-ix0 + s - 1) / s;
+                hi = W - ix0 <= 0 ? 0 : (W - ix0 + s - 1) / s;
+            }
             lo = lo < len ? lo : len;
             hi = hi < len ? hi : len;
             hi = hi > lo ? hi : lo;
-            /* Short runs: plain loops (a memcpy call costs more than 16 floats). */
             for (int64_t t = 0; t < lo; t++)
                 o[t] = 0.0f;
             if (s == 1)
@@ -368,6 +381,61 @@ static void pack_im2col(const void *ctx, int64_t k0, int64_t kc, int64_t x0, int
         }
         for (int64_t t = n; t < tile; t++)
             row[t] = 0.0f;
+        if (++kx == g->KW) {
+            kx = 0;
+            if (++ky == g->KH) {
+                ky = 0;
+                c++;
+            }
+        }
+    }
+}
+
+/* pt2c_pack_fn on padded, phase-split planes: every run of every tap is a plain copy (the
+ * padding is in the planes). */
+static void pack_im2col_padded(const void *ctx, int64_t k0, int64_t kc, int64_t x0, int64_t n,
+                               int64_t tile, float *dst) {
+    const im2col *ic = ctx;
+    const conv_geom *g = ic->g;
+    enum { MAX_RUNS = 64 };
+    int64_t run_j[MAX_RUNS], run_len[MAX_RUNS], run_off[MAX_RUNS];
+    int n_runs = 0;
+    const int64_t s = g->s[1], Hp = ic->lay.Hp, Wph = ic->lay.Wph;
+    for (int64_t j = 0; j < n && n_runs < MAX_RUNS;) {
+        int64_t pix = x0 + j, oy = pix / g->OW, ox = pix % g->OW;
+        int64_t len = g->OW - ox < n - j ? g->OW - ox : n - j;
+        run_j[n_runs] = j;
+        run_len[n_runs] = len;
+        run_off[n_runs] = oy * g->s[0] * Wph + ox; /* tap (0, 0) in phase 0 */
+        n_runs++;
+        j += len;
+    }
+    int64_t c = k0 / g->KK, r = k0 % g->KK, ky = r / g->KW, kx = r % g->KW;
+    for (int64_t kk = 0; kk < kc; kk++) {
+        float *row = dst + kk * tile;
+        int64_t x = kx * g->d[1];
+        const float *base = ic->planes + ((c * s + x % s) * Hp + ky * g->d[0]) * Wph + x / s;
+        if (n_runs == 1 && run_len[0] == 16) { /* a whole panel in one output row */
+            const float *src = base + run_off[0];
+            for (int t = 0; t < 16; t++)
+                row[t] = src[t];
+        } else {
+            for (int q = 0; q < n_runs; q++) {
+                const float *src = base + run_off[q];
+                float *o = row + run_j[q];
+                for (int64_t t = 0; t < run_len[q]; t++)
+                    o[t] = src[t];
+            }
+        }
+        for (int64_t t = n; t < tile; t++)
+            row[t] = 0.0f;
+        if (++kx == g->KW) {
+            kx = 0;
+            if (++ky == g->KH) {
+                ky = 0;
+                c++;
+            }
+        }
     }
 }
 
@@ -418,43 +486,21 @@ static pt2c_status conv_pack_weight(pt2c_op_ctx *ctx, conv_params *p) {
     return PT2C_OK;
 }
 
+/* Floats of one group's padded input planes (conv_params.padded). */
+static size_t padded_floats(const conv_params *p, int64_t Cg) {
+    return (size_t)(Cg * p->s[1] * p->lay.Hp * p->lay.Wph);
+}
+
 size_t pt2c_scratch_conv(pt2c_op_ctx *ctx, const void *params) {
     const conv_params *p = params;
     if (p->depthwise)
-        return sizeof(float) * (size_t)(p->s[1] * p->dw_hp * p->dw_wph);
-    return pt2c_gemm_scratch_bytes(pt2c_op_cpu(ctx));
-}
-
-/* Plane c0 of the image at x into pin, zero padded and split by column phase as
- * pt2c_dw_plane describes. */
-static void dw_pad_plane(const conv_params *p, const conv_geom *g, const float *x, float *pin) {
-    int64_t sx = p->s[1];
-    for (int64_t ph = 0; ph < sx; ph++)
-        for (int64_t y = 0; y < p->dw_hp; y++) {
-            float *dst = pin + (ph * p->dw_hp + y) * p->dw_wph;
-            int64_t iy = y - g->p[0];
-            if (iy < 0 || iy >= g->H) {
-                memset(dst, 0, sizeof(float) * (size_t)p->dw_wph);
-                continue;
-            }
-            const float *src = x + iy * g->W;
-            /* Column j holds padded x = j * sx + ph, input column x - pad. */
-            int64_t first = ph - g->p[1];
-            int64_t lo = first >= 0 ? 0 : (-first + sx - 1) / sx;
-            int64_t hi = g->W - first <= 0 ? 0 : (g->W - first + sx - 1) / sx;
-            lo = lo < p->dw_wph ? lo : p->dw_wph;
-            hi = hi < p->dw_wph ? hi : p->dw_wph;
-            hi = hi > lo ? hi : lo;
-            for (int64_t j = 0; j < lo; j++)
-                dst[j] = 0.0f;
-            if (sx == 1)
-                memcpy(dst + lo, src + first + lo, sizeof(float) * (size_t)(hi - lo));
-            else
-                for (int64_t j = lo; j < hi; j++)
-                    dst[j] = src[first + j * sx];
-            for (int64_t j = hi; j < p->dw_wph; j++)
-                dst[j] = 0.0f;
-        }
+        return sizeof(float) * (size_t)(p->s[1] * p->lay.Hp * p->lay.Wph);
+    size_t gemm = (pt2c_gemm_scratch_bytes(pt2c_op_cpu(ctx)) + 63) / 64 * 64;
+    if (!p->padded)
+        return gemm;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    int64_t C = x->sizes[x->rank - p->n_spatial - 1];
+    return gemm + sizeof(float) * padded_floats(p, C / p->groups);
 }
 
 static void conv_depthwise(const conv_params *p, const conv_geom *g, const pt2c_kernel_args *args,
@@ -467,7 +513,8 @@ static void conv_depthwise(const conv_params *p, const conv_geom *g, const pt2c_
     pt2c_split_range(N * g->C, ith, nth, &begin, &end);
     for (int64_t u = begin; u < end; u++) {
         int64_t c = u % g->C;
-        dw_pad_plane(p, g, xd + u * g->H * g->W, args->scratch);
+        pt2c_pad_plane(xd + u * g->H * g->W, g->H, g->W, g->p[0], g->p[1], g->s[1], p->lay, 0.0f,
+                       args->scratch);
         pt2c_epilogue ep = pt2c_epilogue_none();
         ep.bias = bias ? bias + c : NULL;
         ep.residual = res ? res + u * npix : NULL;
@@ -479,8 +526,8 @@ static void conv_depthwise(const conv_params *p, const conv_geom *g, const pt2c_
         }
         pt2c_dw_plane pl = {
             .in = args->scratch,
-            .Hp = p->dw_hp,
-            .Wph = p->dw_wph,
+            .Hp = p->lay.Hp,
+            .Wph = p->lay.Wph,
             .sy = g->s[0],
             .sx = g->s[1],
             .dy = g->d[0],
@@ -536,19 +583,27 @@ void pt2c_k_conv(const pt2c_kernel_args *args, int ith, int nth) {
     pt2c_split_range(mats * per, ith, nth, &begin, &end);
     const float *xd = x->data, *wd = w->data;
     float *od = out->data;
+    float *planes = p->padded
+                        ? (float *)(void *)((uint8_t *)args->scratch +
+                                            (pt2c_gemm_scratch_bytes(args->cpu) + 63) / 64 * 64)
+                        : NULL;
     for (int64_t u = begin; u < end;) {
         int64_t mat = u / per, first = u % per;
         int64_t last = end - mat * per < per ? end - mat * per : per;
         int64_t grp = mat % p->groups, n = mat / p->groups;
         const float *xg = xd + (n * g.C + grp * g.Cg) * g.H * g.W;
-        im2col ic = {&g, xg};
+        im2col ic = {&g, xg, planes, p->lay};
+        if (planes) /* this thread's copy of the group's planes, padded and phase-split */
+            for (int64_t c = 0; c < g.Cg; c++)
+                pt2c_pad_plane(xg + c * g.H * g.W, g.H, g.W, g.p[0], g.p[1], g.s[1], p->lay, 0.0f,
+                               planes + (size_t)c * (size_t)(g.s[1] * p->lay.Hp * p->lay.Wph));
         gm.a = p->packed ? pt2c_gemm_prepacked(p->packed + (size_t)grp * p->packed_per_group)
                          : pt2c_gemm_raw(wd + grp * g.Og * K, K, false);
         if (pointwise) {
             gm.b = pt2c_gemm_raw(xg, npix, false);
         } else {
             gm.b = pt2c_gemm_raw(NULL, 0, false);
-            gm.b.pack = pack_im2col;
+            gm.b.pack = planes ? pack_im2col_padded : pack_im2col;
             gm.b.pack_ctx = &ic;
         }
         gm.c = od + (n * g.O + grp * g.Og) * npix;

@@ -60,6 +60,7 @@ pt2c_gemm_blocking pt2c_gemm_block(const pt2c_cpu *cpu, const pt2c_gemm *g, int 
 }
 
 size_t pt2c_gemm_scratch_bytes(const pt2c_cpu *cpu) {
+    /* k blocks are equal and at most gemm_kc long (unit_f32). */
     size_t floats = (size_t)(cpu->gemm_mc * cpu->gemm_kc + cpu->gemm_kc * cpu->gemm_nc);
     return floats * sizeof(float) + 128;
 }
@@ -178,8 +179,11 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
     }
     const pt2c_gemm_operand *a = &g->a, *b = &g->b;
     int64_t n_panels = ceil_div(n1 - n0, nr);
-    for (int64_t k0 = 0; k0 < K; k0 += cpu->gemm_kc) {
-        int64_t kc = K - k0 < cpu->gemm_kc ? K - k0 : cpu->gemm_kc;
+    /* Blocks of k of equal length (K = 576 as 2 x 288, not 256 + 256 + 64: a short last
+     * block pays the C loads and stores for little work). */
+    int64_t kblk = ceil_div(K, ceil_div(K, cpu->gemm_kc));
+    for (int64_t k0 = 0; k0 < K; k0 += kblk) {
+        int64_t kc = K - k0 < kblk ? K - k0 : kblk;
         unsigned flags =
             (k0 > 0 ? PT2C_TILE_LOAD_C : 0u) | (k0 + kc == K ? PT2C_TILE_EPILOGUE : 0u);
         if (!b->packed)

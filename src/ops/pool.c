@@ -24,6 +24,7 @@
  * split by output element.
  */
 #include "ops/op_decls.h"
+#include "ops/plane.h"
 
 #include <math.h>
 
@@ -39,6 +40,10 @@ typedef struct pool_params {
     bool has_divisor;
     int64_t divisor;
     int64_t k[2], s[2], p[2], d[2]; /* resolved per shape, 2-D form (index 0 = H, 1 = W) */
+    /* Max pooling on the CPU table (cpu->max_pool): each plane padded with -inf into the
+     * thread's scratch (plane.h); when the window has at most 64 taps and the plane fits. */
+    bool vector_max;
+    pt2c_plane_layout lay;
 } pool_params;
 
 static pool_params *new_params(pt2c_op_ctx *ctx, pool_kind kind, int32_t n_spatial) {
@@ -231,7 +236,19 @@ pt2c_status pt2c_shape_pool(pt2c_op_ctx *ctx, void *params) {
     PT2C_TRY(pt2c_op_set_out(ctx, 0, x->dtype, r, sizes));
     if (pt2c_op_n_out(ctx) > 1)
         PT2C_TRY(pt2c_op_set_out(ctx, 1, PT2C_DTYPE_I64, r, sizes));
+    p->vector_max = false;
+    if (p->kind == POOL_MAX && pt2c_op_n_out(ctx) == 1 && p->k[0] * p->k[1] <= 64) {
+        p->lay = pt2c_plane_layout_for(hw[0], hw[1], p->k[0], p->k[1], p->s[0], p->s[1], p->d[0],
+                                       p->d[1]);
+        p->vector_max = p->s[1] * p->lay.Hp * p->lay.Wph <= (4 << 20);
+    }
     return PT2C_OK;
+}
+
+size_t pt2c_scratch_pool(pt2c_op_ctx *ctx, const void *params) {
+    (void)ctx;
+    const pool_params *p = params;
+    return p->vector_max ? sizeof(float) * (size_t)(p->s[1] * p->lay.Hp * p->lay.Wph) : 0;
 }
 
 /* The row in list_core.h predates the other pools. */
@@ -263,6 +280,28 @@ void pt2c_k_max_pool2d(const pt2c_kernel_args *args, int ith, int nth) {
     float *od = out->data;
     int64_t *id = idx ? idx->data : NULL;
     int64_t begin, end;
+    if (p->vector_max && !idx) { /* whole planes, vectorized along output rows */
+        int64_t planes = g.OH * g.OW != 0 ? out->numel / (g.OH * g.OW) : 0;
+        pt2c_split_range(planes, ith, nth, &begin, &end);
+        for (int64_t u = begin; u < end; u++) {
+            pt2c_pad_plane(xd + u * g.H * g.W, g.H, g.W, p->p[0], p->p[1], p->s[1], p->lay,
+                           -INFINITY, args->scratch);
+            pt2c_dw_plane pl = {.in = args->scratch,
+                                .Hp = p->lay.Hp,
+                                .Wph = p->lay.Wph,
+                                .sy = p->s[0],
+                                .sx = p->s[1],
+                                .dy = p->d[0],
+                                .dx = p->d[1],
+                                .KH = p->k[0],
+                                .KW = p->k[1],
+                                .out = od + u * g.OH * g.OW,
+                                .OH = g.OH,
+                                .OW = g.OW};
+            args->cpu->max_pool(&pl);
+        }
+        return;
+    }
     pt2c_split_range(out->numel, ith, nth, &begin, &end);
     for (int64_t i = begin; i < end; i++) {
         int64_t ox = i % g.OW, oy = (i / g.OW) % g.OH, plane = i / (g.OW * g.OH);

@@ -1,0 +1,35 @@
+/* plane.c - padded, phase-split planes (plane.h). */
+#include "ops/plane.h"
+
+#include <string.h>
+
+void pt2c_pad_plane(const float *x, int64_t H, int64_t W, int64_t pad_top, int64_t pad_left,
+                    int64_t sx, pt2c_plane_layout l, float fill, float *dst) {
+    for (int64_t ph = 0; ph < sx; ph++)
+        for (int64_t y = 0; y < l.Hp; y++) {
+            float *row = dst + (ph * l.Hp + y) * l.Wph;
+            int64_t iy = y - pad_top;
+            if (iy < 0 || iy >= H) {
+                for (int64_t j = 0; j < l.Wph; j++)
+                    row[j] = fill;
+                continue;
+            }
+            const float *src = x + iy * W;
+            /* Column j holds padded x = j * sx + ph, input column x - pad_left. */
+            int64_t first = ph - pad_left;
+            int64_t lo = first >= 0 ? 0 : (-first + sx - 1) / sx;
+            int64_t hi = W - first <= 0 ? 0 : (W - first + sx - 1) / sx;
+            lo = lo < l.Wph ? lo : l.Wph;
+            hi = hi < l.Wph ? hi : l.Wph;
+            hi = hi > lo ? hi : lo;
+            for (int64_t j = 0; j < lo; j++)
+                row[j] = fill;
+            if (sx == 1)
+                memcpy(row + lo, src + first + lo, sizeof(float) * (size_t)(hi - lo));
+            else
+                for (int64_t j = lo; j < hi; j++)
+                    row[j] = src[first + j * sx];
+            for (int64_t j = hi; j < l.Wph; j++)
+                row[j] = fill;
+        }
+}
