@@ -1009,35 +1009,65 @@ static inline int64_t map_index(int mode, int64_t o, int64_t before, int64_t n) 
     }
 }
 
+/* By output rows (the last dim): a row's source row is mapped once, then the row is fill,
+ * one copy, fill (constant padding) or element by element (reflect, replicate, circular).
+ * A whole row in the padding is all fill. */
 void pt2c_k_dimmap(const pt2c_kernel_args *args, int ith, int nth) {
     const dimmap_params *p = args->params;
     const pt2c_ktensor *x = args->in[0];
     pt2c_ktensor *out = args->out[0];
     size_t elem = pt2c_dtype_size(out->dtype);
-    int64_t begin, end;
-    pt2c_split_range(out->numel, ith, nth, &begin, &end);
+    int32_t r = p->rank;
+    if (out->numel == 0)
+        return;
+    int64_t L = r > 0 ? p->out_sizes[r - 1] : 1;
+    int64_t rows = out->numel / L, begin, end;
+    pt2c_split_range(rows, ith, nth, &begin, &end);
     if (begin >= end)
         return;
-    int32_t r = p->rank;
     int64_t ist[PT2C_MAX_RANK], index[PT2C_MAX_RANK];
     pt2c_contig_strides(r, p->in_sizes, ist);
     int64_t rem = begin;
-    for (int32_t d = r - 1; d >= 0; d--) {
+    for (int32_t d = r - 2; d >= 0; d--) {
         index[d] = rem % p->out_sizes[d];
         rem /= p->out_sizes[d];
     }
     const uint8_t *src = x->data;
     uint8_t *dst = out->data;
-    for (int64_t i = begin; i < end; i++) {
+    int last_mode = r > 0 ? p->dim_mode[r - 1] : MAP_CONSTANT;
+    int64_t before = r > 0 ? p->before[r - 1] : 0, n = r > 0 ? p->in_sizes[r - 1] : 1;
+    for (int64_t row = begin; row < end; row++) {
+        uint8_t *o = dst + (size_t)(row * L) * elem;
         int64_t off = 0;
         bool inside = true;
-        for (int32_t d = 0; d < r && inside; d++) {
-            int64_t s = map_index(p->dim_mode[d], index[d], p->before[d], p->in_sizes[d]);
-            inside = s >= 0;
-            off += s * ist[d];
+        for (int32_t d = 0; d < r - 1 && inside; d++) {
+            int64_t sd = map_index(p->dim_mode[d], index[d], p->before[d], p->in_sizes[d]);
+            inside = sd >= 0;
+            off += sd * ist[d];
         }
-        copy_elem(dst + (size_t)i * elem, inside ? src + (size_t)off * elem : p->elem.bytes, elem);
-        for (int32_t d = r - 1; d >= 0; d--) {
+        if (!inside) {
+            for (int64_t j = 0; j < L; j++)
+                copy_elem(o + (size_t)j * elem, p->elem.bytes, elem);
+        } else if (last_mode == MAP_CONSTANT || r == 0) {
+            /* [0, lo) fill, [lo, hi) the source row from lo - before, [hi, L) fill */
+            int64_t lo = before > 0 ? (before < L ? before : L) : 0;
+            int64_t hi = before + n < L ? before + n : L;
+            hi = hi > lo ? hi : lo;
+            for (int64_t j = 0; j < lo; j++)
+                copy_elem(o + (size_t)j * elem, p->elem.bytes, elem);
+            if (hi > lo)
+                memcpy(o + (size_t)lo * elem, src + (size_t)(off + lo - before) * elem,
+                       (size_t)(hi - lo) * elem);
+            for (int64_t j = hi; j < L; j++)
+                copy_elem(o + (size_t)j * elem, p->elem.bytes, elem);
+        } else {
+            for (int64_t j = 0; j < L; j++) {
+                int64_t sj = map_index(last_mode, j, before, n);
+                copy_elem(o + (size_t)j * elem,
+                          sj >= 0 ? src + (size_t)(off + sj) * elem : p->elem.bytes, elem);
+            }
+        }
+        for (int32_t d = r - 2; d >= 0; d--) {
             if (++index[d] < p->out_sizes[d])
                 break;
             index[d] = 0;

@@ -14,6 +14,7 @@
  *                               other dims keeping their order
  */
 #include "ops/op_decls.h"
+#include "ops/strided.h"
 
 #include <string.h>
 
@@ -244,9 +245,8 @@ void pt2c_k_permute(const pt2c_kernel_args *args, int ith, int nth) {
     const permute_params *p = args->params;
     const pt2c_ktensor *x = args->in[0];
     pt2c_ktensor *out = args->out[0];
-    size_t elem = pt2c_dtype_size(x->dtype);
     int32_t r = x->rank;
-    int64_t xstride[PT2C_MAX_RANK], ostr[PT2C_MAX_RANK], index[PT2C_MAX_RANK];
+    int64_t xstride[PT2C_MAX_RANK], ostr[PT2C_MAX_RANK];
     int64_t s = 1;
     for (int32_t d = r - 1; d >= 0; d--) {
         xstride[d] = s;
@@ -254,27 +254,5 @@ void pt2c_k_permute(const pt2c_kernel_args *args, int ith, int nth) {
     }
     for (int32_t d = 0; d < r; d++)
         ostr[d] = xstride[p->perm[d]];
-    int64_t begin, end;
-    pt2c_split_range(out->numel, ith, nth, &begin, &end);
-    if (begin >= end)
-        return;
-    int64_t rem = begin, off = 0;
-    for (int32_t d = r - 1; d >= 0; d--) {
-        index[d] = rem % out->sizes[d];
-        rem /= out->sizes[d];
-        off += index[d] * ostr[d];
-    }
-    const uint8_t *src = x->data;
-    uint8_t *dst = out->data;
-    for (int64_t i = begin; i < end; i++) {
-        memcpy(dst + (size_t)i * elem, src + (size_t)off * elem, elem);
-        for (int32_t d = r - 1; d >= 0; d--) {
-            index[d]++;
-            off += ostr[d];
-            if (index[d] < out->sizes[d])
-                break;
-            off -= index[d] * ostr[d];
-            index[d] = 0;
-        }
-    }
+    pt2c_copy_strided(out->data, x->data, r, out->sizes, ostr, pt2c_dtype_size(x->dtype), ith, nth);
 }
