@@ -105,13 +105,15 @@ typedef struct pt2c_cpu {
     int64_t gemm_kc, gemm_mc, gemm_nc;
 
     /* The tile C[m0 + r, n0 + j], r < mr <= gemm_mr, j < nr <= gemm_nr (c points at
-     * element (m0, n0), row stride ldc), from packed panels ap[k * gemm_mr + r] and
-     * bp[k * gemm_nr + j] for k < kc (rows and columns past mr / nr are zero padding):
+     * element (m0, n0), row stride ldc), from the packed panel ap[k * gemm_mr + r] and
+     * bp[k * ldb + j] for k < kc: a packed panel (ldb = gemm_nr) or, for a full-width
+     * panel, the rows of B in place (rows and columns past mr / nr are zero padding):
      *     acc = LOAD_C ? C : 0;  for k in order: acc = fma(ap[k, r], bp[k, j], acc)
      * then the epilogue (with EPILOGUE; m0, n0 locate the bias and residual) and the store.
      * Continuing a sum from C gives the same bits as one unbroken chain. */
-    void (*gemm_tile)(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc, int mr,
-                      int nr, unsigned flags, const pt2c_epilogue *ep, int64_t m0, int64_t n0);
+    void (*gemm_tile)(int64_t kc, const float *ap, const float *bp, int64_t ldb, float *c,
+                      int64_t ldc, int mr, int nr, unsigned flags, const pt2c_epilogue *ep,
+                      int64_t m0, int64_t n0);
     /* y[i] = act(x[i]) for i < n; y may be x. */
     void (*act)(pt2c_act act, float lo, float hi, const float *x, float *y, int64_t n);
     /* y[j] = epilogue(x[j]) for one row m, columns n0 .. n0 + n (y may be x). */

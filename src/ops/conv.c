@@ -63,6 +63,10 @@ typedef struct conv_params {
     bool padded;
     pt2c_plane_layout lay; /* depthwise and padded */
     const float *dw_weight;
+    /* Zero padding absorbed from a pad node before this convolution (runtime/fuse.c), 2-D
+     * form: [dim][0 before, 1 after], added to the argument's padding at shape time. */
+    int64_t extra[2][2];
+    bool extra_needs_2d;     /* the absorbed pad padded H too */
     const float *packed;     /* nullable, plan memory: the constant weight in GEMM panels */
     size_t packed_per_group; /* floats of packed per group */
     const pt2c_cpu *packed_for;
@@ -153,6 +157,10 @@ pt2c_status pt2c_shape_conv(pt2c_op_ctx *ctx, void *params) {
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: input has %d dims, expected %d or %d",
                             (int)x->rank, (int)(ns + 1), (int)(ns + 2));
     p->n_spatial = ns;
+    if (p->extra_needs_2d && ns != 2)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: a fused pad of two dims before a 1-D convolution; run with "
+                            "--no-fusion");
     int64_t C = x->sizes[batched ? 1 : 0];
     int64_t O; /* output channels */
     if (p->groups < 1)
@@ -230,12 +238,14 @@ pt2c_status pt2c_shape_conv(pt2c_op_ctx *ctx, void *params) {
             continue;
         }
         int64_t span = p->d[j] * (k - 1) + 1;
-        if (in + 2 * p->p[j] < span)
+        int64_t after = p->p[j] + p->extra[j][1];
+        p->p[j] += p->extra[j][0];
+        if (in + p->p[j] + after < span)
             return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
                                 "shape: input size %lld (padded %lld) is smaller than the kernel "
                                 "extent %lld",
-                                (long long)in, (long long)(in + 2 * p->p[j]), (long long)span);
-        out_sizes[r++] = (in + 2 * p->p[j] - span) / p->s[j] + 1;
+                                (long long)in, (long long)(in + p->p[j] + after), (long long)span);
+        out_sizes[r++] = (in + p->p[j] + after - span) / p->s[j] + 1;
     }
     if (p->bias >= 0) {
         const pt2c_ktensor *b = pt2c_op_in(ctx, p->bias);
@@ -693,6 +703,26 @@ void pt2c_k_conv_transpose(const pt2c_kernel_args *args, int ith, int nth) {
 
 /* ---------------------------------------------------------------------------------------- */
 /* Fusion                                                                                   */
+
+bool pt2c_fuse_conv_pad(const pt2c_op_def *op, void *params, int32_t n_pad, const int64_t *pad) {
+    conv_params *p = params;
+    if (op->kernel != pt2c_k_conv || p->transposed || p->same || n_pad < 2 || n_pad > 4 ||
+        n_pad % 2 != 0)
+        return false;
+    for (int32_t k = 0; k < n_pad; k++)
+        if (pad[k] < 0)
+            return false;
+    /* (before, after) pairs from the last dim: W first, then H (a 2-D convolution only,
+     * which the weight's rank says at shape time). */
+    p->extra[1][0] = pad[0];
+    p->extra[1][1] = pad[1];
+    if (n_pad == 4) {
+        p->extra[0][0] = pad[2];
+        p->extra[0][1] = pad[3];
+        p->extra_needs_2d = true;
+    }
+    return true;
+}
 
 bool pt2c_fuse_conv(const pt2c_op_def *op, const void *params, int32_t *bias) {
     if (op->kernel != pt2c_k_conv)

@@ -179,6 +179,10 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
     }
     const pt2c_gemm_operand *a = &g->a, *b = &g->b;
     int64_t n_panels = ceil_div(n1 - n0, nr);
+    /* A raw row-major B read in place (full-width panels) when few A panels would share
+     * each packed panel: packing would cost about as much as the products (a pointwise
+     * convolution with few output channels). */
+    bool b_direct = !b->packed && !b->pack && !b->trans && ceil_div(m1 - m0, mr) <= 4;
     /* Blocks of k of equal length (K = 576 as 2 x 288, not 256 + 256 + 64: a short last
      * block pays the C loads and stores for little work). */
     int64_t kblk = ceil_div(K, ceil_div(K, cpu->gemm_kc));
@@ -190,6 +194,8 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
             for (int64_t p = 0; p < n_panels; p++) {
                 int64_t n = n0 + p * nr, w = n1 - n < nr ? n1 - n : nr;
                 float *dst = bbuf + p * kc * nr;
+                if (b_direct && w == nr)
+                    continue;
                 if (b->pack)
                     b->pack(b->pack_ctx, k0, kc, n, w, nr, dst);
                 else
@@ -211,12 +217,17 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
                 int64_t n = n0 + p * nr, w = n1 - n < nr ? n1 - n : nr;
                 const float *bp =
                     b->packed ? b->packed + ((n / nr) * K + k0) * nr : bbuf + p * kc * nr;
+                int64_t ldb = nr;
+                if (b_direct && w == nr) {
+                    bp = (const float *)b->data + k0 * b->ld + n;
+                    ldb = b->ld;
+                }
                 for (int64_t q = 0; q < a_panels; q++) {
                     int64_t m = i0 + q * mr, h = i1 - m < mr ? i1 - m : mr;
                     const float *ap =
                         a->packed ? a->packed + ((m / mr) * K + k0) * mr : abuf + q * kc * mr;
-                    cpu->gemm_tile(kc, ap, bp, c + m * g->ldc + n, g->ldc, (int)h, (int)w, flags,
-                                   &g->ep, m, n);
+                    cpu->gemm_tile(kc, ap, bp, ldb, c + m * g->ldc + n, g->ldc, (int)h, (int)w,
+                                   flags, &g->ep, m, n);
                 }
             }
         }

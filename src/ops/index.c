@@ -1074,3 +1074,22 @@ void pt2c_k_dimmap(const pt2c_kernel_args *args, int ith, int nth) {
         }
     }
 }
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fusion                                                                                   */
+
+bool pt2c_fuse_pad(const pt2c_op_def *op, const void *params, int32_t *n_pad, int64_t *pad) {
+    if (op->parse != pt2c_parse_pad && op->parse != pt2c_parse_constant_pad_nd)
+        return false;
+    const dimmap_params *p = params;
+    if (p->roll || p->mode != MAP_CONSTANT || p->value.slot >= 0 || p->pad.n > 4 ||
+        !(p->value.dtype == PT2C_DTYPE_F64 ? p->value.f == 0.0 : p->value.i == 0))
+        return false;
+    for (int32_t k = 0; k < p->pad.n; k++) {
+        if (p->pad.items[k].slot >= 0)
+            return false;
+        pad[k] = p->pad.items[k].value;
+    }
+    *n_pad = p->pad.n;
+    return true;
+}

@@ -182,6 +182,12 @@ bool pt2c_fuse_batch_norm(const pt2c_op_def *op, const void *params, int32_t idx
 /* A convolution the fold of a following batch norm may rewrite: not transposed; *bias is
  * the input index of its bias or -1. The weight is input 1, output channels in dim 0. */
 bool pt2c_fuse_conv(const pt2c_op_def *op, const void *params, int32_t *bias);
+/* A zero constant pad of at most the last two dims: its (before, after) pairs from the last
+ * dim (pad[n_pad], n_pad <= 4), all literal. */
+bool pt2c_fuse_pad(const pt2c_op_def *op, const void *params, int32_t *n_pad, int64_t *pad);
+/* Let a convolution take over such a pad of its input (added to its own padding at shape
+ * time); false when it cannot (transposed, padding="same", negative pads). */
+bool pt2c_fuse_conv_pad(const pt2c_op_def *op, void *params, int32_t n_pad, const int64_t *pad);
 /* add / add_ of two tensors with alpha 1 (a + b, either way round the same bits). */
 bool pt2c_fuse_add(const pt2c_op_def *op, const void *params);
 /* A unary float op an epilogue can apply instead. */

@@ -270,6 +270,57 @@ static const char *short_target(const char *t) {
     return strncmp(t, "torch.ops.", 10) == 0 ? t + 10 : t;
 }
 
+/* A zero pad whose only reader is a convolution becomes the convolution's padding: the
+ * padded copy is never made. Nothing between the two may write the pad's input in place. */
+static void fuse_pads(pt2c_plan *plan, const int32_t *uses, const int64_t *reader) {
+    for (int64_t s = 0; s < plan->n_steps; s++) {
+        pt2c_step *pad = &plan->steps[s];
+        int32_t n_pad;
+        int64_t amounts[4];
+        if (pad->absorbed || pad->n_outputs < 1 || pad->outputs[0] < 0 ||
+            !pt2c_fuse_pad(pad->op, pad->params, &n_pad, amounts) || uses[pad->outputs[0]] != 1 ||
+            !slot_is_f32(plan, pad, pad->outputs[0]))
+            continue;
+        int64_t r = reader[pad->outputs[0]];
+        pt2c_step *conv = &plan->steps[r];
+        bool clear = conv->inputs[0] == pad->outputs[0] && !conv->prologue;
+        for (int64_t t = s + 1; clear && t < r; t++)
+            clear = !plan->steps[t].writes_self;
+        if (!clear || !pt2c_fuse_conv_pad(conv->op, conv->params, n_pad, amounts))
+            continue;
+        conv->inputs[0] = pad->inputs[0];
+        conv->prologue = pad;
+        conv->n_fused++;
+        conv->final_slot = conv->outputs[0];
+        pad->absorbed = true; /* shaped, never run: nothing reads its output now */
+    }
+}
+
+/* "aten.pad.default+aten.conv2d.default+aten.relu.default" for each step that absorbed
+ * nodes (profiles, run --meta). */
+static pt2c_status label_fused(pt2c_plan *plan, pt2c_error *err) {
+    for (int64_t s = 0; s < plan->n_steps; s++) {
+        pt2c_step *st = &plan->steps[s];
+        if (st->n_fused == 0)
+            continue;
+        pt2c_strbuf sb;
+        pt2c_strbuf_init(&sb, plan->prog->allocator);
+        if (st->prologue) {
+            pt2c_strbuf_puts(&sb, short_target(st->prologue->node->target));
+            pt2c_strbuf_putc(&sb, '+');
+        }
+        pt2c_strbuf_puts(&sb, short_target(st->node->target));
+        for (int32_t k = 0; k < st->n_chain; k++) {
+            pt2c_strbuf_putc(&sb, '+');
+            pt2c_strbuf_puts(&sb, short_target(plan->steps[st->chain_steps[k]].node->target));
+        }
+        st->label = sb.failed ? NULL : pt2c_arena_strdup(&plan->arena, sb.data);
+        pt2c_strbuf_deinit(&sb);
+        PT2C_CHECK(st->label, err, PT2C_ERR_NOMEM, "plan: out of memory fusing");
+    }
+    return PT2C_OK;
+}
+
 /* Rewrite producer s to run chain c. */
 static pt2c_status apply(pt2c_plan *plan, int64_t s, const chain *c, pt2c_error *err) {
     pt2c_step *prod = &plan->steps[s];
@@ -307,16 +358,6 @@ static pt2c_status apply(pt2c_plan *plan, int64_t s, const chain *c, pt2c_error 
         epi->residual = n_in;
         inputs[n_in++] = c->residual;
     }
-    pt2c_strbuf sb;
-    pt2c_strbuf_init(&sb, plan->prog->allocator);
-    pt2c_strbuf_puts(&sb, short_target(prod->node->target));
-    for (int k = 0; k < c->n; k++) {
-        pt2c_strbuf_putc(&sb, '+');
-        pt2c_strbuf_puts(&sb, short_target(plan->steps[c->steps[k]].node->target));
-    }
-    const char *label = sb.failed ? NULL : pt2c_arena_strdup(&plan->arena, sb.data);
-    pt2c_strbuf_deinit(&sb);
-    PT2C_CHECK(label, err, PT2C_ERR_NOMEM, "plan: out of memory fusing");
     /* The producer's own output, and each absorbed node's but the last, view the final
      * value's bytes. */
     chain_slots[0] = prod->outputs[0];
@@ -326,8 +367,10 @@ static pt2c_status apply(pt2c_plan *plan, int64_t s, const chain *c, pt2c_error 
     prod->n_inputs = n_in;
     prod->in_ptrs = in_ptrs;
     prod->epilogue = epi;
-    prod->label = label;
-    prod->n_fused = c->n;
+    prod->n_fused += c->n;
+    prod->chain_steps = PT2C_ARENA_ARRAY(&plan->arena, int64_t, c->n);
+    PT2C_CHECK(prod->chain_steps, err, PT2C_ERR_NOMEM, "plan: out of memory fusing");
+    memcpy(prod->chain_steps, c->steps, sizeof *c->steps * (size_t)c->n);
     prod->chain = chain_slots;
     prod->n_chain = c->n;
     prod->final_slot = c->out_slot;
@@ -371,6 +414,7 @@ pt2c_status pt2c_plan_fuse(pt2c_plan *plan, pt2c_error *err) {
         goto done;
     for (int64_t s = 0; s < plan->n_steps; s++)
         run_at[s] = s, arrive[s] = -1;
+    fuse_pads(plan, uses, reader);
     for (int64_t s = 0; s < plan->n_steps; s++) {
         pt2c_step *prod = &plan->steps[s];
         int32_t b;
@@ -385,7 +429,7 @@ pt2c_status pt2c_plan_fuse(pt2c_plan *plan, pt2c_error *err) {
             continue;
         if ((st = apply(plan, s, &c, err)) != PT2C_OK)
             goto done;
-        if (prod->n_fused > 0) {
+        if (prod->n_chain > 0) {
             run_at[s] = c.steps[c.n - 1];
             arrive[run_at[s]] = s;
         }
@@ -399,6 +443,7 @@ pt2c_status pt2c_plan_fuse(pt2c_plan *plan, pt2c_error *err) {
             plan->exec_order[n++] = arrive[t];
     }
     plan->n_exec = n;
+    st = label_fused(plan, err);
 done:
     pt2c_dealloc(a, uses, sizeof *uses * nv);
     pt2c_dealloc(a, reader, sizeof *reader * nv);

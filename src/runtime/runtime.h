@@ -72,10 +72,12 @@ typedef struct pt2c_step {
     const char *label;              /* producer: "aten.conv2d.default+aten.relu.default" */
     int32_t n_fused;                /* producer: nodes absorbed */
     int32_t *chain;                 /* producer: n_chain value slots (arena) */
+    int64_t *chain_steps;           /* producer: the n_chain absorbed steps (arena) */
     int32_t n_chain;
-    int32_t final_slot; /* producer: the value it writes */
-    bool absorbed;      /* runs inside a producer */
-    int64_t closes;     /* a chain's last absorbed step: its producer, else -1 */
+    struct pt2c_step *prologue; /* a convolution: the pad it absorbed, or NULL */
+    int32_t final_slot;         /* producer: the value it writes */
+    bool absorbed;              /* runs inside a producer */
+    int64_t closes;             /* a chain's last absorbed step: its producer, else -1 */
 } pt2c_step;
 
 /* Time spent in one step, summed over the runs since the last reset (profiling runners). */
