@@ -26,6 +26,18 @@ ctest --test-dir build-asan --output-on-failure -j"$jobs"
 echo "== C unit tests (release)"
 ctest --test-dir build --output-on-failure -j"$jobs"
 
+# Every kernel table on the same cases: PT2C_ISA forces plain C, AVX2 or AVX-512 (src/cpu).
+# A table this CPU cannot run is reported, not silently passed over.
+for isa in generic avx2 avx512; do
+    if build/pt2c run examples/simple_net.pt2 --threads 1 >/dev/null 2>&1 </dev/null &&
+        PT2C_ISA=$isa build/pt2c run examples/simple_net.pt2 --threads 1 >/dev/null 2>&1; then
+        echo "== C unit tests (release) with PT2C_ISA=$isa"
+        PT2C_ISA=$isa ctest --test-dir build --output-on-failure -j"$jobs"
+    else
+        echo "== C unit tests with PT2C_ISA=$isa: SKIPPED, this CPU cannot run it"
+    fi
+done
+
 echo "== valgrind memcheck (a subset: show, extract, check, run, hostile files)"
 scripts/valgrind.sh
 

@@ -469,17 +469,21 @@ TEST(convolution_paths_match_the_definition) {
         int64_t N, C, H, W, O, KH, KW, s[2], p[2], d[2], groups;
         bool bias;
     } cases[] = {
-        {2, 5, 9, 10, 7, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1, true},    /* quads + leftovers */
-        {1, 6, 13, 17, 8, 3, 2, {2, 3}, {2, 1}, {2, 1}, 2, false},  /* strides, dilation */
-        {1, 8, 11, 21, 8, 3, 3, {2, 2}, {1, 1}, {1, 1}, 8, true},   /* depthwise, plane */
-        {1, 4, 9, 9, 12, 5, 5, {1, 1}, {2, 2}, {1, 1}, 4, true},    /* depth multiplier */
-        {2, 16, 7, 5, 10, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1, true},   /* direct, tail */
-        {1, 16, 33, 35, 6, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1, false}, /* direct segments */
-        {1, 300, 5, 9, 6, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1, true},   /* channel chunks */
-        {1, 2, 3, 6000, 5, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1, true},  /* column segments */
-        {1, 2, 1, 100, 3, 1, 40, {1, 1}, {0, 3}, {1, 1}, 1, true},  /* generic (KW > 32) */
-        {1, 3, 32, 32, 4, 8, 8, {8, 8}, {0, 0}, {1, 1}, 1, true},   /* patchify */
-        {1, 8, 9, 9, 12, 1, 1, {2, 2}, {0, 0}, {1, 1}, 1, false},   /* 1x1 stride 2 */
+        {2, 5, 9, 10, 7, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1, true},      /* quads + leftovers */
+        {1, 6, 13, 17, 8, 3, 2, {2, 3}, {2, 1}, {2, 1}, 2, false},    /* strides, dilation */
+        {1, 8, 11, 21, 8, 3, 3, {2, 2}, {1, 1}, {1, 1}, 8, true},     /* depthwise, plane */
+        {1, 4, 9, 9, 12, 5, 5, {1, 1}, {2, 2}, {1, 1}, 4, true},      /* depth multiplier */
+        {2, 16, 7, 5, 10, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1, true},     /* direct, tail */
+        {1, 16, 33, 35, 6, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1, false},   /* direct segments */
+        {1, 300, 5, 9, 6, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1, true},     /* channel chunks */
+        {1, 2, 3, 6000, 5, 3, 3, {1, 1}, {1, 1}, {1, 1}, 1, true},    /* column segments */
+        {1, 2, 1, 100, 3, 1, 40, {1, 1}, {0, 3}, {1, 1}, 1, true},    /* generic (KW > 32) */
+        {1, 3, 32, 32, 4, 8, 8, {8, 8}, {0, 0}, {1, 1}, 1, true},     /* patchify */
+        {1, 8, 9, 9, 12, 1, 1, {2, 2}, {0, 0}, {1, 1}, 1, false},     /* 1x1 stride 2 */
+        {1, 16, 14, 14, 16, 7, 7, {1, 1}, {3, 3}, {1, 1}, 16, true},  /* depthwise 7x7 */
+        {1, 12, 15, 13, 12, 3, 3, {2, 2}, {1, 1}, {2, 2}, 12, false}, /* depthwise dilated */
+        {1, 8, 9, 40, 8, 3, 3, {1, 1}, {1, 1}, {1, 1}, 8, true},      /* depthwise wide rows */
+        {1, 40, 6, 50, 4, 1, 1, {1, 1}, {0, 0}, {1, 1}, 1, true},     /* pointwise, B in place */
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         int64_t N = cases[k].N, C = cases[k].C, H = cases[k].H, W = cases[k].W;
@@ -523,6 +527,93 @@ TEST(convolution_paths_match_the_definition) {
         free(w);
         free(b);
         free(want);
+    }
+}
+
+/* One convolution or max pooling on a given kernel table; returns a malloc'ed copy of the
+ * output (NULL on failure). */
+static float *run_on_table(const pt2c_cpu *cpu, bool pool, float *x, const int64_t *xs, float *w,
+                           const int64_t *ws, float *b, const int64_t *s, const int64_t *pd,
+                           const int64_t *d, int64_t groups, int64_t *numel) {
+    op_case c;
+    oc_init(&c, pool ? ATEN("max_pool2d.default") : ATEN("convolution.default"));
+    c.plan.cpu = cpu;
+    oc_f32(&c, pool ? "self" : "input", x, 4, xs);
+    if (pool) {
+        int64_t k[2] = {3, 3};
+        oc_ints(&c, "kernel_size", 2, k);
+        oc_ints(&c, "stride", 2, s);
+        oc_ints(&c, "padding", 2, pd);
+        oc_ints(&c, "dilation", 2, d);
+    } else {
+        int64_t bs[1] = {ws[0]}, zero[2] = {0, 0};
+        oc_f32(&c, "weight", w, 4, ws);
+        oc_f32(&c, "bias", b, 1, bs);
+        oc_ints(&c, "stride", 2, s);
+        oc_ints(&c, "padding", 2, pd);
+        oc_ints(&c, "dilation", 2, d);
+        oc_bool(&c, "transposed", false);
+        oc_ints(&c, "output_padding", 2, zero);
+        oc_int(&c, "groups", groups);
+    }
+    float *copy = NULL;
+    if (oc_go(&c, 1)) {
+        const pt2c_ktensor *t = oc_out(&c, 0);
+        *numel = t->numel;
+        copy = malloc(sizeof(float) * (size_t)(t->numel + 1));
+        memcpy(copy, t->data, sizeof(float) * (size_t)t->numel);
+    }
+    oc_free(&c);
+    return copy;
+}
+
+/* Every kernel table this CPU runs gives the plain C table's bits (one template, the same
+ * fused multiply-adds in the same order: cpu.h): dense, depthwise (narrow, wide and 7x7
+ * planes, stride 2, dilation), pointwise with few output channels (B read in place) and
+ * with many, and max pooling with a NaN. */
+TEST(conv_and_pool_same_bits_on_every_table) {
+    struct {
+        int64_t C, H, W, O, K, s, p, d, groups;
+        bool pool;
+    } cases[] = {
+        {5, 17, 19, 13, 3, 1, 1, 1, 1, false},   {6, 23, 21, 16, 3, 2, 1, 1, 1, false},
+        {8, 11, 70, 8, 3, 1, 1, 1, 8, false},    {12, 15, 13, 12, 3, 2, 1, 2, 12, false},
+        {16, 14, 14, 16, 7, 1, 3, 1, 16, false}, {24, 20, 20, 16, 1, 1, 0, 1, 1, false},
+        {16, 9, 9, 80, 1, 1, 0, 1, 1, false},    {6, 25, 27, 6, 3, 2, 1, 1, 1, true},
+        {3, 40, 37, 3, 3, 1, 1, 1, 1, true},
+    };
+    const pt2c_isa isas[] = {PT2C_ISA_AVX2, PT2C_ISA_AVX512};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int64_t C = cases[k].C, H = cases[k].H, W = cases[k].W, O = cases[k].O, K = cases[k].K;
+        int64_t G = cases[k].groups;
+        int64_t xs[4] = {1, C, H, W}, ws[4] = {O, C / G, K, K};
+        int64_t s[2] = {cases[k].s, cases[k].s}, pd[2] = {cases[k].p, cases[k].p};
+        int64_t d[2] = {cases[k].d, cases[k].d};
+        float *x = malloc(sizeof(float) * (size_t)(C * H * W));
+        float *w = malloc(sizeof(float) * (size_t)(O * (C / G) * K * K));
+        float *b = malloc(sizeof(float) * (size_t)O);
+        fill(x, C * H * W, (uint32_t)k + 7);
+        fill(w, O * (C / G) * K * K, (uint32_t)k + 70);
+        fill(b, O, (uint32_t)k + 700);
+        if (cases[k].pool)
+            x[5 * W + 3] = NAN;
+        int64_t n_ref = 0, n = 0;
+        float *ref =
+            run_on_table(&pt2c_cpu_generic, cases[k].pool, x, xs, w, ws, b, s, pd, d, G, &n_ref);
+        for (size_t t = 0; ref && t < sizeof isas / sizeof isas[0]; t++) {
+            if (!pt2c_cpu_table(isas[t]) || !pt2c_cpu_supports(isas[t]))
+                continue;
+            float *got = run_on_table(pt2c_cpu_table(isas[t]), cases[k].pool, x, xs, w, ws, b, s,
+                                      pd, d, G, &n);
+            if (!got || n != n_ref || memcmp(got, ref, sizeof(float) * (size_t)n) != 0)
+                HARNESS_FAIL("case %zu (%s): %s differs from the plain C table", k,
+                             cases[k].pool ? "max_pool2d" : "convolution", pt2c_isa_name(isas[t]));
+            free(got);
+        }
+        free(ref);
+        free(x);
+        free(w);
+        free(b);
     }
 }
 
