@@ -215,6 +215,18 @@ def failure_text(proc, what):
     return f"{what}: {lines[-1] if lines else f'exit status {proc.returncode}'}"
 
 
+def condensed(error):
+    """The gist of an error for a table cell: a missing kernel by its op; otherwise the
+    message without the "pt2c run: pt2c: /path/model.pt2:" prefixes."""
+    m = re.search(r"no kernel for (?:this )?op:? ?(?:torch\.ops\.)?([\w.]+)", error)
+    if m:
+        return f"no kernel for {m.group(1)}"
+    m = re.search(r"\(torch\.ops\.([\w.]+)\): no kernel", error)
+    if m:
+        return f"no kernel for {m.group(1)}"
+    return re.sub(r"^(?:[\w .]+: )*?(?:pt2c: )?\S+\.pt2: ", "", error)
+
+
 def run_worker(kind, job, job_dir, settings):
     """Run one bench/workers.py job in a fresh Python; its result dict plus peak_rss_bytes,
     or {"error": ...} when it failed."""
@@ -484,8 +496,12 @@ def pt2c_load_fallback(info, settings):
     --summary` (opens and parses the archive) and `pt2c check` (opens, builds and shapes
     the plan), each including process start-up; upper bounds of load and load+plan."""
     def median_wall(args):
-        walls = [run_measured([settings.pt2c, *args], settings).wall_s * 1e3
-                 for _ in range(settings.load_repeats)]
+        walls = []
+        for _ in range(settings.load_repeats):
+            proc = run_measured([settings.pt2c, *args], settings)
+            if proc.returncode != 0:  # a failed check stops early: no time to report
+                return None
+            walls.append(proc.wall_s * 1e3)
         return float(np.median(walls))
     return {"source": "process wall time of `pt2c show --summary` / `pt2c check`",
             "load_ms": median_wall(["show", "--summary", info["pt2"]]),
@@ -631,14 +647,15 @@ def engine_cell(result):
     ms = engine_ms(result)
     if ms is not None:
         return fmt_ms(ms) + (" †" if disturbed(result) else "")
-    return "✗ " + cell_text(result.get("error", "not run") if result else "not run", 60)
+    return "✗ " + cell_text(condensed(result.get("error", "not run")) if result else "not run",
+                            60)
 
 
 def check_cell(check):
     if not check:
         return "-"
     if "error" in check:
-        return "✗ " + cell_text(check["error"], 60)
+        return "✗ " + cell_text(condensed(check["error"]), 60)
     return "ok" if check["ok"] else f"**MISMATCH** ({cell_text(check['why'], 50)})"
 
 
@@ -687,6 +704,11 @@ def render_checks(meta, results):
             loud.append(f"**{name}: output is tiny or denormal** "
                         f"(absmax {max(o['absmax'] for o in info['outputs']):.3g}); "
                         f"its times are not meaningful")
+        rerun = checks.get("eager_rerun") or {}
+        if "ok" in rerun and not rerun["ok"]:
+            loud.append(f"**{name}: the eager worker's output differs from the exported "
+                        f"model's** ({rerun['why']}): the harness is not comparing like with "
+                        "like")
         for engine in ("pt2c", "ort"):
             c = checks.get(engine)
             if c and "error" not in c and not c["ok"]:
