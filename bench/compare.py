@@ -1,7 +1,9 @@
 """pt2c against PyTorch eager and ONNX Runtime, side by side, in one run: bench/RESULTS.md.
 
     python3 bench/compare.py [--models resnet18,bert_base] [--threads 1,2] [--iterations N]
-                             [--budget SECONDS] [--quick] [--out DIR] [--work DIR]
+                             [--budget SECONDS] [--quiet-wait SECONDS] [--quick] [--no-ort]
+                             [--pt2c BINARY] [--out DIR] [--work DIR]
+    python3 bench/compare.py --render results.json [--out DIR]    (rewrite RESULTS.md only)
 
 What one run does (docs/benchmarking.md gives the method and the traps):
 1. Describes the machine and measures its fp32 FMA peak with bench/fma_peak.c, compiled here
@@ -16,9 +18,12 @@ What one run does (docs/benchmarking.md gives the method and the traps):
    atol 1e-4). A mismatch is reported loudly, never hidden; the times are still shown.
 4. Times, for each thread count, the three engines one after another (the order rotates from
    one model and thread count to the next), each in its own fresh process so that peak RSS
-   (os.wait4) is that engine's alone: PyTorch eager (bench/workers.py eager), ONNX Runtime
-   (bench/workers.py ort) and pt2c (`pt2c bench --json` when the binary has it, else
+   (bench/peak_rss.c) is that engine's alone: PyTorch eager (bench/workers.py eager), ONNX
+   Runtime (bench/workers.py ort) and pt2c (`pt2c bench --json` when the binary has it, else
    `pt2c run --iterations`). Also load times: torch.export.load against pt2c's load and plan.
+   The machine may be shared: before each measurement it waits (up to --quiet-wait seconds)
+   for other processes to leave the CPU, records how much CPU they took during it, and marks
+   disturbed measurements with † in the report.
 5. Writes OUT/RESULTS.md and OUT/results.json (the raw numbers), each atomically.
 
 A measurement is N timed calls after a warm-up; N is --iterations if given, else enough calls
@@ -57,9 +62,13 @@ from workers import RTOL, ATOL, compare_outputs, iterations_for, write_atomic  #
 
 ENGINES = ("eager", "ort", "pt2c")
 ENGINE_TITLES = {"eager": "PyTorch eager", "ort": "ONNX Runtime", "pt2c": "pt2c"}
-# Other processes' CPU use (in cores) below which the machine counts as quiet, and above which
-# a measurement is marked as disturbed in the report.
+# How much CPU (in cores) other processes may use beyond the cores a measurement leaves free
+# (cores - threads) before the machine counts as busy for it: compare.py waits for less,
+# and marks a measurement that had more as disturbed (†).
 QUIET_CORES = 0.25
+# An engine whose distance to the fp64 outputs is within this factor of eager fp32's own is
+# called rounding noise in the report (it is still reported as a mismatch).
+NOISE_FACTOR = 2.0
 
 
 # ------------------------------------------------------------------------------------------ #
@@ -160,16 +169,23 @@ def others_load(seconds):
     return max(0.0, machine_busy_s() - b0) / seconds
 
 
-def wait_for_quiet(settings):
-    """Before a measurement: wait (at most settings.quiet_wait_s) until other processes use
-    less than QUIET_CORES of the CPU. On a shared 2-core machine a neighbour's build makes
-    OpenMP-style thread pools spin on a preempted thread (PyTorch at 2 threads then takes
-    tens of ms for a 0.3 ms model). Returns (seconds waited, last load sample or None)."""
+def too_busy(others_cores, threads):
+    """Whether other processes left fewer than `threads` cores free (with QUIET_CORES slack).
+    On a 2-core machine a neighbour using one core leaves a 1-thread measurement its own
+    core, but makes a 2-thread one share: OpenMP-style pools then spin on a preempted thread
+    (PyTorch at 2 threads took tens of ms for a 0.3 ms model)."""
+    free = max(0, (os.cpu_count() or 1) - threads)
+    return others_cores is not None and others_cores > free + QUIET_CORES
+
+
+def wait_for_quiet(settings, threads):
+    """Before a measurement: wait (at most settings.quiet_wait_s) until other processes
+    leave `threads` cores free. Returns (seconds waited, last load sample or None)."""
     if settings.quiet_wait_s <= 0:
         return 0.0, None
     t0 = time.perf_counter()
     load = others_load(0.5)
-    while load > QUIET_CORES and time.perf_counter() - t0 < settings.quiet_wait_s:
+    while too_busy(load, threads) and time.perf_counter() - t0 < settings.quiet_wait_s:
         load = others_load(1.0)
     return time.perf_counter() - t0, load
 
@@ -295,7 +311,7 @@ def compile_helpers(settings):
 def fma_peak(settings):
     """Run the compiled fma_peak: best GFLOP/s of one core and the ISA it used (after waiting
     for a quiet machine: a neighbour on the same core would halve it)."""
-    waited_s, _ = wait_for_quiet(settings)
+    waited_s, _ = wait_for_quiet(settings, 1)
     proc = run_measured([settings.work / "fma_peak", settings.fma_seconds, settings.fma_repeats],
                         settings)
     if proc.returncode != 0:
@@ -304,7 +320,8 @@ def fma_peak(settings):
     return {"isa": fields["isa"], "gflops": float(fields["gflops"]),
             "seconds": settings.fma_seconds, "repeats": settings.fma_repeats,
             "compile": "cc " + " ".join(C_HELPERS["fma_peak"][1]),
-            "others_cores": proc.others_cores, "quiet_waited_s": waited_s}
+            "others_cores": proc.others_cores, "quiet_waited_s": waited_s,
+            "disturbed": too_busy(proc.others_cores, 1)}
 
 
 def versions(settings):
@@ -373,15 +390,26 @@ def count_gflop(model, inputs):
     return counter.get_total_flops() / 1e9
 
 
-def fp64_noise(model, inputs, expected):
-    """How far eager fp32 is from the same model in fp64: the rounding noise any fp32 engine
-    may show, to read the pt2c and ORT errors against."""
+def eager_outputs(model, inputs):
+    """The model's outputs (pytree-flattened) on one thread: deterministic, so the eager
+    worker, which runs the pickled model, must reproduce them bit for bit at 1 thread.
+    (At 2 threads a deep network such as ResNet-50 already differs from itself by ~1e-3.)"""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            return [t.detach().numpy().copy() for t in pytree.tree_leaves(model(*inputs))]
+    finally:
+        torch.set_num_threads(threads)
+
+
+def fp64_outputs(model, inputs):
+    """The same model's outputs in float64: the reference that tells fp32 rounding noise
+    (which every fp32 engine shows, eager included) from a real error."""
     m64 = copy.deepcopy(model).double()
     in64 = [x.double() if x.is_floating_point() else x for x in inputs]
     with torch.no_grad():
-        ref = [t.numpy() for t in pytree.tree_leaves(m64(*in64))]
-    del m64
-    return compare_outputs(expected, ref)
+        return [t.numpy() for t in pytree.tree_leaves(m64(*in64))]
 
 
 def short_error(e):
@@ -396,19 +424,20 @@ def prepare(name, settings):
     d.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     model, inputs = models.build(name)
-    with torch.no_grad():
-        expected = [t.detach().numpy().copy() for t in pytree.tree_leaves(model(*inputs))]
+    expected, expected64 = eager_outputs(model, inputs), fp64_outputs(model, inputs)
     info = {"title": models.MODELS[name].title, "dir": str(d),
             "inputs": [{"shape": list(x.shape), "dtype": str(x.dtype)} for x in inputs],
             "outputs": output_stats(expected), "gflop": count_gflop(model, inputs),
-            "fp32_vs_fp64": fp64_noise(model, inputs, expected),
-            "input_files": [], "expected_files": []}
+            "fp32_vs_fp64": compare_outputs(expected, expected64),
+            "input_files": [], "expected_files": [], "expected_fp64_files": []}
     for i, x in enumerate(inputs):
         info["input_files"].append(str(d / f"in{i}.npy"))
         np.save(info["input_files"][-1], x.numpy())
-    for i, y in enumerate(expected):
+    for i, (y, y64) in enumerate(zip(expected, expected64)):
         info["expected_files"].append(str(d / f"expected{i}.npy"))
         np.save(info["expected_files"][-1], y)
+        info["expected_fp64_files"].append(str(d / f"expected{i}_fp64.npy"))
+        np.save(info["expected_fp64_files"][-1], y64)
     torch.save(model, d / "eager.pth")
     info["eager_model"] = str(d / "eager.pth")
     try:
@@ -456,6 +485,7 @@ def pt2c_check(info, settings):
     got = [np.load(out / f"output_{i}.npy") for i in range(len(info["expected_files"]))
            if (out / f"output_{i}.npy").exists()]
     check = compare_outputs(got, [np.load(f) for f in info["expected_files"]])
+    check["fp64"] = compare_outputs(got, [np.load(f) for f in info["expected_fp64_files"]])
     m = re.search(r"([0-9.]+) ms per run", proc.stdout)
     check["probe_ms"] = float(m.group(1)) if m else None
     return check
@@ -514,7 +544,8 @@ def pt2c_load_fallback(info, settings):
 def peer_job(info, model_key, threads, settings):
     """Arguments for a bench/workers.py eager or ort job."""
     return {"model": info[model_key], "inputs": info["input_files"],
-            "expected": info["expected_files"], "threads": threads,
+            "expected": info["expected_files"],
+            "expected_fp64": info["expected_fp64_files"], "threads": threads,
             "iterations": settings.iterations,
             "budget_s": settings.budget_s, "warmup": settings.warmup}
 
@@ -529,7 +560,7 @@ def measure_engine(engine, info, threads, settings, use_bench, pt2c_check_result
         return {"error": info["pt2_error_short"]}
     if engine == "pt2c" and "error" in pt2c_check_result:
         return {"error": pt2c_check_result["error"]}
-    waited_s, load_before = wait_for_quiet(settings)
+    waited_s, load_before = wait_for_quiet(settings, threads)
     if engine == "eager":
         result = run_worker("eager", peer_job(info, "eager_model", threads, settings), d,
                             settings)
@@ -539,15 +570,18 @@ def measure_engine(engine, info, threads, settings, use_bench, pt2c_check_result
         n = iterations_for(pt2c_check_result.get("probe_ms") or 1.0, settings.iterations,
                            settings.budget_s)
         result = pt2c_time(info, threads, n, settings, use_bench)
-    result.update(quiet_waited_s=waited_s, others_cores_before=load_before)
+    result.update(quiet_waited_s=waited_s, others_cores_before=load_before,
+                  disturbed=too_busy(result.get("others_cores"), threads))
     return result
 
 
 def first_check(runs, engine):
-    """The output check an engine's worker made in its first successful run."""
-    for run in runs.values():
+    """The output checks an engine's worker made, from its 1-thread run if it has one (for
+    eager that one must reproduce the 1-thread reference exactly), else its first."""
+    for t, run in sorted(runs.items(), key=lambda kv: kv[0] != "1"):
         if "check" in run.get(engine, {}):
-            return run[engine]["check"]
+            return {**run[engine]["check"], "fp64": run[engine].get("check_fp64"),
+                    "threads": int(t)}
     errors = [run[engine]["error"] for run in runs.values() if "error" in run.get(engine, {})]
     return {"error": errors[0] if errors else "not run"}
 
@@ -638,8 +672,8 @@ def table(header, rows):
 
 
 def disturbed(result):
-    """Whether other processes used a noticeable share of the CPU during this measurement."""
-    return bool(result) and (result.get("others_cores") or 0.0) > QUIET_CORES
+    """Whether other processes took cores this measurement needed (see too_busy)."""
+    return bool(result and result.get("disturbed"))
 
 
 def engine_cell(result):
@@ -688,48 +722,77 @@ def render_machine(meta):
     return lines
 
 
+def noise_verdict(check, noise):
+    """Whether an engine's mismatch is fp32 rounding noise: its distance to the fp64 outputs
+    is at most NOISE_FACTOR times eager fp32's own distance to them."""
+    fp64 = (check.get("fp64") or {}).get("max_rel")
+    if fp64 is None or noise is None:
+        return "no fp64 comparison"
+    if fp64 <= NOISE_FACTOR * noise:
+        return (f"**within fp32 rounding noise**: against fp64 its max rel is {fmt_err(fp64)}, "
+                f"eager fp32's is {fmt_err(noise)}; the tolerance is tighter than fp32 allows "
+                "for this model")
+    return (f"**a real error**: against fp64 its max rel is {fmt_err(fp64)}, more than "
+            f"{NOISE_FACTOR:g}× eager fp32's {fmt_err(noise)}")
+
+
+def check_problems(name, info, checks):
+    """The lines of the report's problem list for one model."""
+    out = []
+    if any(o["faded"] for o in info["outputs"]):
+        out.append(f"**{name}: output is tiny or denormal** "
+                   f"(absmax {max(o['absmax'] for o in info['outputs']):.3g}); "
+                   "its times are not meaningful")
+    rerun = checks.get("eager_rerun") or {}
+    if "ok" in rerun and (rerun.get("max_abs") if rerun.get("threads") == 1
+                          else not rerun["ok"]):
+        if rerun.get("threads") == 1:
+            out.append(f"**{name}: the eager worker (1 thread) does not reproduce the 1-thread "
+                       f"reference exactly** (max abs {fmt_err(rerun['max_abs'])}): the "
+                       "pickled model it times may not be the model that was exported")
+        else:
+            out.append(f"{name}: eager at {rerun.get('threads')} threads differs from its "
+                       f"1-thread reference by max abs {fmt_err(rerun['max_abs'])}")
+    noise = info["fp32_vs_fp64"].get("max_rel")
+    for engine in ("pt2c", "ort"):
+        c = checks.get(engine)
+        if c and "error" in c:
+            out.append(f"{name}: {ENGINE_TITLES[engine]} did not run: "
+                       f"{cell_text(c['error'], 300)}")
+        elif c and not c["ok"]:
+            out.append(f"**{name}: {ENGINE_TITLES[engine]} output MISMATCH** against eager "
+                       f"fp32: {c['why']}, max abs {fmt_err(c['max_abs'])}, max rel "
+                       f"{fmt_err(c['max_rel'])}. Verdict: {noise_verdict(c, noise)}.")
+    return out
+
+
 def render_checks(meta, results):
     """The correctness table, with every mismatch or failure named above it."""
     lines = ["## Correctness (checked before any time is believed)", "",
-             f"Each engine's outputs against PyTorch eager fp32 on the same inputs: pass means "
-             f"every element within rtol {RTOL:g} / atol {ATOL:g}. max rel = max abs error / "
-             f"max abs output. \"fp32 noise\" is eager fp32 against the same model in fp64: "
-             f"the rounding error any fp32 engine can be expected to show.", ""]
-    loud = []
-    rows = []
+             f"Each engine's outputs against PyTorch eager fp32 (computed on 1 thread) on the "
+             f"same inputs: pass means every element within rtol {RTOL:g} / atol {ATOL:g}. "
+             f"max rel = max abs error / max abs output. \"vs fp64\" columns compare with the "
+             f"same model run in float64: eager fp32's own distance to it is the rounding noise "
+             f"any fp32 engine can be expected to show.", ""]
+    loud, rows = [], []
     for name, r in results.items():
         info, checks = r["info"], r.get("checks", {})
+        loud += check_problems(name, info, checks)
         faded = any(o["faded"] for o in info["outputs"])
-        if faded:
-            loud.append(f"**{name}: output is tiny or denormal** "
-                        f"(absmax {max(o['absmax'] for o in info['outputs']):.3g}); "
-                        f"its times are not meaningful")
-        rerun = checks.get("eager_rerun") or {}
-        if "ok" in rerun and not rerun["ok"]:
-            loud.append(f"**{name}: the eager worker's output differs from the exported "
-                        f"model's** ({rerun['why']}): the harness is not comparing like with "
-                        "like")
-        for engine in ("pt2c", "ort"):
-            c = checks.get(engine)
-            if c and "error" not in c and not c["ok"]:
-                loud.append(f"**{name}: {ENGINE_TITLES[engine]} output MISMATCH**: "
-                            f"{c['why']}, max abs {fmt_err(c['max_abs'])}, max rel "
-                            f"{fmt_err(c['max_rel'])} (fp32 noise: max rel "
-                            f"{fmt_err(info['fp32_vs_fp64']['max_rel'])})")
-            elif c and "error" in c:
-                loud.append(f"{name}: {ENGINE_TITLES[engine]} did not run: "
-                            f"{cell_text(c['error'], 300)}")
-        pc, oc = checks.get("pt2c") or {}, checks.get("ort") or {}
         out_desc = "; ".join(f"{o['shape']} absmax {o['absmax']:.3g} std {o['std']:.3g}"
                              for o in info["outputs"])
-        rows.append([name, out_desc + (" **FADED**" if faded else ""),
-                     fmt_err(info["fp32_vs_fp64"]["max_rel"]),
-                     fmt_err(pc.get("max_abs")), fmt_err(pc.get("max_rel")), check_cell(pc),
-                     fmt_err(oc.get("max_abs")), fmt_err(oc.get("max_rel")), check_cell(oc)])
+        row = [name, out_desc + (" **FADED**" if faded else ""),
+               fmt_err(info["fp32_vs_fp64"]["max_rel"])]
+        for engine in ("pt2c", "ort"):
+            c = checks.get(engine) or {}
+            row += [fmt_err(c.get("max_abs")), fmt_err(c.get("max_rel")),
+                    fmt_err((c.get("fp64") or {}).get("max_rel")), check_cell(c)]
+        rows.append(row)
     if loud:
         lines += ["**Problems:**", ""] + [f"- {x}" for x in loud] + [""]
-    lines += table(["model", "outputs", "fp32 noise (max rel)", "pt2c max abs", "pt2c max rel",
-                    "pt2c", "ORT max abs", "ORT max rel", "ORT"], rows)
+    lines += table(["model", "outputs", "eager fp32 vs fp64 (max rel)", "pt2c max abs",
+                    "pt2c max rel", "pt2c vs fp64", "pt2c", "ORT max abs", "ORT max rel",
+                    "ORT vs fp64", "ORT"], rows)
     return lines + [""]
 
 
@@ -756,16 +819,14 @@ def render_speed(meta, results, threads):
     lines += table(["model", "GFLOP", "eager ms", "ORT ms", "pt2c ms", "pt2c/eager",
                     "pt2c/ORT", "pt2c GFLOP/s", "% of FMA peak"], rows)
     pct_of = "one core's" if threads == 1 else f"{threads} × one core's"
-    marked = any(disturbed(r.get("runs", {}).get(t, {}).get(e)) for r in results.values()
-                 for e in ENGINES)
-    if marked:
-        lines_note = (f"† other processes used more than {QUIET_CORES:g} cores on average "
-                      "during that measurement (see \"Machine load\"): distrust it.")
-    lines += ["", f"Times are medians{' (pt2c: mean after the first run)' if not meta['pt2c_bench'] else ''}; "
-              f"ratios below 1 mean pt2c is faster; % of FMA peak is pt2c's GFLOP/s against "
-              f"{pct_of} measured peak.", ""]
-    if marked:
-        lines += [lines_note, ""]
+    pt2c_stat = "" if meta["pt2c_bench"] else " (pt2c: the mean after the first run)"
+    lines += ["", f"Times are medians{pt2c_stat}; ratios below 1 mean pt2c is faster; % of FMA "
+              f"peak is pt2c's GFLOP/s against {pct_of} measured peak.", ""]
+    if any(disturbed(r.get("runs", {}).get(t, {}).get(e)) for r in results.values()
+           for e in ENGINES):
+        lines += [f"† other processes left fewer than {threads} free core"
+                  f"{'s' if threads > 1 else ''} during that measurement (see \"Machine "
+                  "load\"): distrust it.", ""]
     return lines
 
 
@@ -815,8 +876,9 @@ def render_load(meta, results):
 def render_rss(meta, results):
     threads = [str(t) for t in meta["settings"]["threads"]]
     lines = ["## Peak RSS (MiB)", "",
-             "Each engine's own process (bench/peak_rss.c): the Python engines include the interpreter "
-             "and the library (the \"runtime floor\" row is that alone).", ""]
+             "Each engine's own process (bench/peak_rss.c): the Python engines include the "
+             "interpreter and the library (the \"runtime floor\" row is that alone); pt2c's "
+             "includes the pages of the mapped weights it touched.", ""]
     rows = []
     for name, r in results.items():
         rows.append([name] + [fmt_mib((r["runs"].get(t, {}).get(e) or {}).get("peak_rss_bytes"))
@@ -865,10 +927,11 @@ def render_load_by_others(meta, results):
     lines = ["## Machine load", "",
              f"Other processes' mean CPU use during each measurement (machine busy time minus "
              f"the measured process's own CPU time, from /proc/stat; steal counts as busy). "
-             f"Before each measurement compare.py waited up to "
-             f"{meta['settings']['quiet_wait_s']:g} s for it to fall below {QUIET_CORES:g} "
-             f"cores. Load average at start / end: {meta.get('loadavg_start', '?')} / "
-             f"{meta.get('loadavg_end', '?')}.", ""]
+             f"Before each measurement at T threads compare.py waited up to "
+             f"{meta['settings']['quiet_wait_s']:g} s for other processes to leave T cores "
+             f"free (to use at most cores − T + {QUIET_CORES:g}); a measurement during which "
+             f"they did not is marked †. Load average at start / end: "
+             f"{meta.get('loadavg_start', '?')} / {meta.get('loadavg_end', '?')}.", ""]
     rows, all_loads = [], []
     for name, r in results.items():
         for t, run in r.get("runs", {}).items():
@@ -877,16 +940,19 @@ def render_load_by_others(meta, results):
                 if "others_cores" not in res:
                     continue
                 all_loads.append(res["others_cores"])
-                if disturbed(res):
+                if res["others_cores"] > QUIET_CORES:
                     rows.append([name, t, ENGINE_TITLES[e], f"{res['others_cores']:.2f}",
-                                 f"{res.get('quiet_waited_s', 0):.0f}"])
+                                 f"{res.get('quiet_waited_s', 0):.0f}",
+                                 "† yes" if disturbed(res) else "no"])
     if not all_loads:
         return lines + ["No measurements.", ""]
     lines.append(f"{len(all_loads)} measurements; others' CPU use median "
                  f"{float(np.median(all_loads)):.2f} cores, max {max(all_loads):.2f}; "
-                 f"{len(rows)} above {QUIET_CORES:g} (marked † in the tables):")
+                 f"{len(rows)} above {QUIET_CORES:g} cores, of which "
+                 f"{sum(r[-1] != 'no' for r in rows)} left too few cores free (†):")
     if rows:
-        lines += [""] + table(["model", "threads", "engine", "others' cores", "waited s"], rows)
+        lines += [""] + table(["model", "threads", "engine", "others' cores", "waited s",
+                               "disturbed"], rows)
     return lines + [""]
 
 

@@ -103,12 +103,20 @@ def _load_npys(paths):
     return [np.load(p) for p in paths]
 
 
+def check_against_references(got, job):
+    """`got` against eager fp32 (the check that decides) and against fp64 (which tells
+    rounding noise from a real error: see compare.py's report)."""
+    return {"check": compare_outputs(got, _load_npys(job["expected"])),
+            "check_fp64": compare_outputs(got, _load_npys(job["expected_fp64"]))}
+
+
 # ------------------------------------------------------------------------------------------ #
 # Workers. Each takes the job dict and returns the result dict.
 
 def eager(job):
     """PyTorch eager: the pickled nn.Module (job["model"]), job["threads"] threads, under
-    inference_mode; also checks its output against job["expected"] (same weights?)."""
+    inference_mode. Its output check is a check of the harness: at 1 thread it must equal
+    the reference compare.py computed at 1 thread from the model it exported."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # pickled classes: models.*
     import torch
     import torch.utils._pytree as pytree
@@ -120,13 +128,13 @@ def eager(job):
         got = [t.numpy() for t in pytree.tree_leaves(out)]
         times = time_calls(lambda: model(*inputs), job["iterations"], job["budget_s"],
                            job["warmup"])
-    return {**timing_stats(times), "check": compare_outputs(got, _load_npys(job["expected"])),
+    return {**timing_stats(times), **check_against_references(got, job),
             "torch_threads": torch.get_num_threads()}
 
 
 def ort(job):
     """ONNX Runtime, CPU provider, default graph optimizations, intra-op threads = T and
-    inter-op threads = 1; checks its outputs against job["expected"]."""
+    inter-op threads = 1; checks its outputs against the references."""
     import onnxruntime as ort_
     so = ort_.SessionOptions()
     so.intra_op_num_threads = job["threads"]
@@ -138,7 +146,7 @@ def ort(job):
     got = sess.run(None, feeds)
     times = time_calls(lambda: sess.run(None, feeds), job["iterations"], job["budget_s"],
                        job["warmup"])
-    return {**timing_stats(times), "check": compare_outputs(got, _load_npys(job["expected"])),
+    return {**timing_stats(times), **check_against_references(got, job),
             "session_ms": session_ms}
 
 
