@@ -31,9 +31,12 @@ def write_atomic(path, text):
     interrupted run) never sees half a file."""
     path = os.fspath(path)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix=".tmp-")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         with os.fdopen(fd, "w") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600; an ordinary file is wanted
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
