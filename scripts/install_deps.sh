@@ -2,6 +2,8 @@
 # Install what building and testing pt2c needs on a fresh Debian machine.
 #   scripts/install_deps.sh          C toolchain and libraries (apt)
 #   scripts/install_deps.sh --test   also the pinned Python test side (pip)
+#   scripts/install_deps.sh --bench  also what bench/compare.py needs (pip: the test side and
+#                                    transformers)
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +14,7 @@ command -v cc >/dev/null 2>&1 || need_apt+=(gcc)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 [ -f /usr/include/json-c/json.h ] || need_apt+=(libjson-c-dev)
 [ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
-if [ "${1:-}" = "--test" ]; then
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
     command -v clang >/dev/null 2>&1 || need_apt+=(clang)
     command -v clang-format >/dev/null 2>&1 || need_apt+=(clang-format)
     command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
@@ -27,9 +29,38 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--test" ]; then
-    if ! python3 -c "import torch, numpy, pytest; assert torch.__version__.startswith('2.13.0')" 2>/dev/null; then
-        echo "installing the Python test side (requirements-test.txt)"
-        python3 -m pip install -q -r requirements-test.txt
-    fi
+# Whether every "name==version" pin of a requirements file (and of the files it includes with
+# -r) is installed at that version; a local suffix such as torch's "+cpu" does not count.
+pins_installed() {
+    python3 - "$1" <<'EOF'
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+def pins(path):
+    for line in Path(path).read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line.startswith("-r "):
+            yield from pins(Path(path).parent / line[3:].strip())
+        elif "==" in line:
+            yield line.split("==")
+
+for name, want in pins(sys.argv[1]):
+    try:
+        have = version(name)
+    except PackageNotFoundError:
+        sys.exit(f"{name} is missing")
+    if have.split("+")[0] != want:
+        sys.exit(f"{name} is {have}, pinned {want}")
+EOF
+}
+
+case "${1:-}" in
+    --test) requirements=requirements-test.txt ;;
+    --bench) requirements=bench/requirements.txt ;;
+    *) requirements="" ;;
+esac
+if [ -n "$requirements" ] && ! pins_installed "$requirements"; then
+    echo "installing the pinned Python side ($requirements)"
+    python3 -m pip install -q -r "$requirements"
 fi
