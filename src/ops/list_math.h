@@ -61,6 +61,7 @@ PT2C_OP("torch.ops.aten.cosh.default", pt2c_parse_cosh, pt2c_shape_unary_float, 
 PT2C_OP("torch.ops.aten.cumprod.default", pt2c_parse_cumprod, pt2c_shape_scan, pt2c_scratch_none, pt2c_k_scan, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.cumsum.default", pt2c_parse_cumsum, pt2c_shape_scan, pt2c_scratch_none, pt2c_k_scan, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.cumsum_.default", pt2c_parse_cumsum, pt2c_shape_scan, pt2c_scratch_none, pt2c_k_scan, PT2C_OP_INPLACE)
+PT2C_OP("torch.ops.aten.diff.default", pt2c_parse_diff, pt2c_shape_diff, pt2c_scratch_diff, pt2c_k_diff, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.div.Scalar", pt2c_parse_div_scalar, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.div.Scalar_mode", pt2c_parse_div_scalar_mode, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.div.Tensor_mode", pt2c_parse_div_mode, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)

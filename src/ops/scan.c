@@ -1,5 +1,5 @@
 /*
- * scan.c - inclusive scans along one dim.
+ * scan.c - inclusive scans and differences along one dim.
  *
  *   cumsum(self, int dim, *, ScalarType? dtype=None)    out[j] = sum_{k <= j} x[k]
  *   cumprod(self, int dim, *, ScalarType? dtype=None)   out[j] = prod_{k <= j} x[k]
@@ -118,6 +118,149 @@ void pt2c_k_scan(const pt2c_kernel_args *args, int ith, int nth) {
                 acc = p->prod ? acc * (uint64_t)v : acc + (uint64_t)v;
                 pt2c_store_i64(y->data, y->dtype, i, (int64_t)acc);
             }
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* diff                                                                                     */
+/*
+ *   diff(self, int n=1, int dim=-1, Tensor? prepend=None, Tensor? append=None)
+ *   z = cat([prepend, self, append], dim); n times: z[j] = z[j + 1] - z[j] along dim
+ *   (logical xor for bool), so the dim shrinks by n (to 0 when n is larger). The other
+ *   dims of prepend and append must match self's; all three share one dtype. Each pass
+ *   rounds to the dtype, as PyTorch's repeated subtraction; integers wrap.
+ * One (outer, inner) line per work unit, the line's values in the thread's scratch.
+ */
+
+typedef struct diff_params {
+    pt2c_iarg n, dim;
+    int32_t prepend, append; /* input indices, -1 when None */
+    /* Resolved per shape. */
+    int64_t outer, inner, len[3], total, out_len; /* len: prepend, self, append along dim */
+} diff_params;
+
+pt2c_status pt2c_parse_diff(pt2c_op_ctx *ctx, void **params) {
+    diff_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    PT2C_TRY(pt2c_op_int(ctx, "n", 1, &p->n));
+    PT2C_TRY(pt2c_op_int(ctx, "dim", -1, &p->dim));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "prepend", &p->prepend));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "append", &p->append));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_shape_diff(pt2c_op_ctx *ctx, void *params) {
+    diff_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    int64_t n = pt2c_op_iarg(ctx, &p->n);
+    if (x->rank < 1)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: diff needs a tensor of at least 1 dim");
+    if (n < 0)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: n is %lld, expected >= 0", (long long)n);
+    if (!pt2c_dtype_is_float(x->dtype) && !pt2c_dtype_is_integral(x->dtype, true))
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED, "shape: diff of %s is not supported",
+                            pt2c_dtype_name(x->dtype));
+    int32_t d;
+    PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", pt2c_op_iarg(ctx, &p->dim), x->rank, &d));
+    int32_t parts[3] = {p->prepend, 0, p->append};
+    p->total = 0;
+    for (int k = 0; k < 3; k++) {
+        p->len[k] = 0;
+        if (parts[k] < 0)
+            continue;
+        const pt2c_ktensor *t = pt2c_op_in(ctx, parts[k]);
+        static const char *const names[3] = {"prepend", "self", "append"};
+        if (t->dtype != x->dtype || t->rank != x->rank)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: %s is %s with %d dims; expected %s with %d dims like self",
+                                names[k], pt2c_dtype_name(t->dtype), (int)t->rank,
+                                pt2c_dtype_name(x->dtype), (int)x->rank);
+        for (int32_t i = 0; i < x->rank; i++)
+            if (i != d && t->sizes[i] != x->sizes[i])
+                return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                    "shape: %s has size %lld in dim %d, expected %lld", names[k],
+                                    (long long)t->sizes[i], (int)i, (long long)x->sizes[i]);
+        p->len[k] = t->sizes[d];
+        p->total += p->len[k];
+    }
+    p->out_len = p->total > n ? p->total - n : 0;
+    p->outer = p->inner = 1;
+    for (int32_t i = 0; i < x->rank; i++) {
+        if (i < d)
+            p->outer *= x->sizes[i];
+        else if (i > d)
+            p->inner *= x->sizes[i];
+    }
+    int64_t sizes[PT2C_MAX_RANK];
+    for (int32_t i = 0; i < x->rank; i++)
+        sizes[i] = i == d ? p->out_len : x->sizes[i];
+    return pt2c_op_set_out(ctx, 0, x->dtype, x->rank, sizes);
+}
+
+size_t pt2c_scratch_diff(pt2c_op_ctx *ctx, const void *params) {
+    (void)ctx;
+    const diff_params *p = params;
+    return sizeof(double) * (size_t)(p->total + 1); /* one line, as double or int64 */
+}
+
+/* a - b rounded to the float dtype t. */
+static inline double sub_in(pt2c_dtype t, double a, double b) {
+    switch (t) {
+    case PT2C_DTYPE_F32:
+        return (double)((float)a - (float)b);
+    case PT2C_DTYPE_F16:
+        return (double)pt2c_half_to_float(pt2c_float_to_half((float)a - (float)b));
+    case PT2C_DTYPE_BF16:
+        return (double)pt2c_bf16_to_float(pt2c_float_to_bf16((float)a - (float)b));
+    default:
+        return a - b;
+    }
+}
+
+void pt2c_k_diff(const pt2c_kernel_args *args, int ith, int nth) {
+    const diff_params *p = args->params;
+    const pt2c_ktensor *x = args->in[0];
+    pt2c_ktensor *y = args->out[0];
+    int32_t parts[3] = {p->prepend, 0, p->append};
+    int64_t n = p->total - p->out_len; /* passes that matter: at most total */
+    bool is_float = pt2c_dtype_is_float(x->dtype), is_bool = x->dtype == PT2C_DTYPE_BOOL;
+    double *vf = args->scratch;
+    int64_t *vi = args->scratch;
+    int64_t begin, end;
+    pt2c_split_range(p->outer * p->inner, ith, nth, &begin, &end);
+    for (int64_t l = begin; l < end; l++) {
+        int64_t o = l / p->inner, in = l % p->inner, j = 0;
+        for (int k = 0; k < 3; k++) {
+            if (parts[k] < 0)
+                continue;
+            const pt2c_ktensor *t = args->in[parts[k]];
+            for (int64_t q = 0; q < p->len[k]; q++, j++) {
+                int64_t i = (o * p->len[k] + q) * p->inner + in;
+                if (is_float)
+                    vf[j] = pt2c_load_f64(t->data, t->dtype, i);
+                else
+                    vi[j] = pt2c_load_i64(t->data, t->dtype, i);
+            }
+        }
+        for (int64_t pass = 0, m = p->total; pass < n; pass++, m--)
+            for (int64_t q = 0; q + 1 < m; q++) {
+                if (is_float)
+                    vf[q] = sub_in(x->dtype, vf[q + 1], vf[q]);
+                else if (is_bool)
+                    vi[q] = (vi[q + 1] != 0) != (vi[q] != 0);
+                else
+                    vi[q] = (int64_t)((uint64_t)vi[q + 1] - (uint64_t)vi[q]); /* wraps */
+            }
+        for (int64_t q = 0; q < p->out_len; q++) {
+            int64_t i = (o * p->out_len + q) * p->inner + in;
+            if (is_float)
+                pt2c_store_f64(y->data, y->dtype, i, vf[q]);
+            else
+                pt2c_store_i64(y->data, y->dtype, i, vi[q]);
         }
     }
 }

@@ -27,7 +27,7 @@ MATH_OPS = re.compile(
     r"aten\.(_?_?(add|sub|rsub|mul|div|floor_divide|remainder|fmod|pow|minimum|maximum|"
     r"atan2|clamp|clamp_min|clamp_max|eq|ne|lt|le|gt|ge|logical_\w+|bitwise_\w+|and|or|xor|"
     r"sum|mean|prod|amax|amin|max|min|argmax|argmin|var|std|var_mean|std_mean|any|all|"
-    r"logsumexp|linalg_vector_norm|_?softmax|_?log_softmax|_safe_softmax|cumsum|cumprod|"
+    r"logsumexp|linalg_vector_norm|_?softmax|_?log_softmax|_safe_softmax|cumsum|cumprod|diff|"
     r"sort|argsort|topk|mm|bmm|matmul|baddbmm|addmm|dot|mv|linear|exp\w*|log\w*|sqrt|rsqrt|"
     r"reciprocal|sin|cos|tan|asin|acos|atan|sinh|cosh|asinh|acosh|atanh|erf|erfc|floor|ceil|"
     r"round|trunc|sign|square|isnan|isinf|isfinite|abs|neg|sigmoid|tanh)_?\.)")
@@ -210,6 +210,14 @@ def scans(x):
             x.cumprod(1), x.cumprod(-1))
 
 
+def diffs(x, i, b):
+    """torch.diff: along either dim, n > 1, prepend/append, integers (wrapping) and bools;
+    GPT-2's attention-mask setup in transformers 5 uses it."""
+    return (torch.diff(x), torch.diff(x, dim=0), torch.diff(x, n=2), torch.diff(x, n=9),
+            torch.diff(x, prepend=x[:, :1], append=x[:, -2:]), torch.diff(i, dim=1),
+            torch.diff(i.to(torch.uint8), n=2), torch.diff(b), torch.diff(x.double(), n=3))
+
+
 def topk_sort(x, t, big, long1d):
     return (torch.topk(x, 3), torch.topk(x, 2, dim=0), torch.topk(x, 4, largest=False),
             torch.topk(x, 5, sorted=False), torch.topk(t, 5), torch.topk(t, 7, largest=False),
@@ -305,6 +313,8 @@ CASES = {
     "softmax": (softmax, (randn(2, 3, 5, seed=22) * 3, MASKED)),
     "safe_softmax": (safe_softmax, (MASKED,)),
     "scans": (scans, (randn(4, 6, seed=23),)),
+    "diffs": (diffs, (randn(4, 6, seed=29), torch.randint(-100, 100, (3, 7)),
+                      torch.rand(2, 5) > 0.5)),
     "topk_sort": (topk_sort, (randn(5, 8, seed=24), randint(0, 4, 3, 20, seed=25),
                               randint(0, 5, 2, 300, seed=26),
                               randint(0, 50, 40000, seed=43))),
