@@ -481,6 +481,7 @@ static pt2c_status conv_pack_weight(pt2c_op_ctx *ctx, conv_params *p) {
                     scale ? (float)((double)wd[o * K + k] * (double)scale[o]) : wd[o * K + k];
         p->dw_weight = dw;
         p->packed_for = cpu;
+        pt2c_op_release_input(ctx, 1);
         return PT2C_OK;
     }
     size_t per = pt2c_gemm_packed_a_floats(cpu, Og, K);
@@ -490,6 +491,7 @@ static pt2c_status conv_pack_weight(pt2c_op_ctx *ctx, conv_params *p) {
     for (int64_t grp = 0; grp < p->groups; grp++)
         pt2c_gemm_pack_a(cpu, (const float *)w->data + grp * Og * K, K, false, Og, K,
                          scale ? scale + grp * Og : NULL, dst + (size_t)grp * per);
+    pt2c_op_release_input(ctx, 1);
     p->packed = dst;
     p->packed_per_group = per;
     p->packed_for = cpu;

@@ -46,6 +46,7 @@ static pt2c_status pack_weight(pt2c_op_ctx *ctx, linear_params *p, int32_t w, bo
     if (!dst)
         return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory packing the weight");
     pt2c_gemm_pack_b(cpu, t->data, trans ? p->K : p->N, trans, p->K, p->N, dst);
+    pt2c_op_release_input(ctx, w);
     p->packed = dst;
     p->packed_for = cpu;
     return PT2C_OK;

@@ -168,6 +168,9 @@ bool pt2c_op_in_is_constant(const pt2c_op_ctx *ctx, int32_t index);
  * of it): weights repacked for the kernels. Counted in pt2c_runner_stats.packed_bytes. NULL
  * on out-of-memory. */
 void *pt2c_op_persistent_alloc(pt2c_op_ctx *ctx, size_t bytes);
+/* Input index, a constant just packed into plan memory, will not be read again by this
+ * step: its pages in the file mapping may go (they come back if anything reads them). */
+void pt2c_op_release_input(pt2c_op_ctx *ctx, int32_t index);
 /* Floating-point operations of one run of this node at the current shapes (a multiply-add
  * counts 2), for profiles. */
 void pt2c_op_set_flops(pt2c_op_ctx *ctx, double flops);

@@ -178,7 +178,7 @@ pt2c_status pt2c_plan_memory(pt2c_plan *plan, pt2c_error *err) {
                             (unsigned long long)arena);
         goto done;
     }
-    uint8_t *base = pt2c_arena_alloc(plan->shape_arena, arena ? (size_t)arena : 64, 64);
+    uint8_t *base = pt2c_arena_alloc_huge(plan->shape_arena, arena ? (size_t)arena : 64, true);
     if (!base) {
         st = pt2c_error_set(err, PT2C_ERR_NOMEM, "plan: out of memory for the %llu-byte arena",
                             (unsigned long long)arena);

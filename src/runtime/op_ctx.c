@@ -599,7 +599,10 @@ bool pt2c_op_in_is_constant(const pt2c_op_ctx *ctx, int32_t index) {
 }
 
 void *pt2c_op_persistent_alloc(pt2c_op_ctx *ctx, size_t bytes) {
-    void *p = pt2c_arena_alloc_uninit(&ctx->plan->arena, bytes ? bytes : 1, 64);
+    /* Large packed weights on huge pages (util.h): the GEMM streams them every run. */
+    void *p = bytes >= (1u << 20)
+                  ? pt2c_arena_alloc_huge(&ctx->plan->arena, bytes, false)
+                  : pt2c_arena_alloc_uninit(&ctx->plan->arena, bytes ? bytes : 1, 64);
     if (p)
         ctx->plan->packed_bytes += bytes;
     return p;
@@ -608,3 +611,12 @@ void *pt2c_op_persistent_alloc(pt2c_op_ctx *ctx, size_t bytes) {
 void pt2c_op_set_flops(pt2c_op_ctx *ctx, double flops) { ctx->step->flops = flops; }
 
 const pt2c_kernel_epilogue *pt2c_op_epilogue(const pt2c_op_ctx *ctx) { return ctx->step->epilogue; }
+
+void pt2c_op_release_input(pt2c_op_ctx *ctx, int32_t index) {
+    const pt2c_program *prog = ctx->plan->prog;
+    if (index < 0 || index >= ctx->step->n_inputs || prog->file_borrowed)
+        return;
+    const pt2c_value *v = &ctx->plan->values[ctx->step->inputs[index]];
+    if (v->kind == PT2C_VALUE_TENSOR && v->is_constant && !v->owns_copy && v->t.data)
+        pt2c_file_release(&prog->file, v->t.data, (size_t)v->t.numel * pt2c_dtype_size(v->t.dtype));
+}

@@ -471,7 +471,7 @@ static pt2c_status alloc_scratch(pt2c_plan *plan, pt2c_error *err) {
                    total < SIZE_MAX / 2,
                err, PT2C_ERR_LIMIT, "plan: scratch of %zu bytes for %d threads is too large",
                plan->scratch_bytes, plan->n_threads);
-    plan->scratch = pt2c_arena_alloc(plan->shape_arena, (size_t)total, 64);
+    plan->scratch = pt2c_arena_alloc_huge(plan->shape_arena, (size_t)total, false);
     PT2C_CHECK(plan->scratch, err, PT2C_ERR_NOMEM, "plan: out of memory for %llu bytes of scratch",
                (unsigned long long)total);
     return PT2C_OK;

@@ -101,7 +101,7 @@ static uint8_t *block_data(pt2c_arena_block *b) { return b->data; }
 static void advise_huge_pages(void *p, size_t size) {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     enum { HUGE = 2 << 20 };
-    if (size < 2 * (size_t)HUGE)
+    if (size < (size_t)HUGE)
         return;
     uintptr_t start = ((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
     uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)(HUGE - 1);
@@ -151,6 +151,37 @@ void *pt2c_arena_alloc(pt2c_arena *arena, size_t size, size_t align) {
 
 void *pt2c_arena_alloc_uninit(pt2c_arena *arena, size_t size, size_t align) {
     return arena_take(arena, size, align);
+}
+
+void *pt2c_arena_alloc_huge(pt2c_arena *arena, size_t size, bool zero) {
+    enum { HUGE = 2 << 20 };
+    if (size == 0)
+        size = 1;
+    if (size > SIZE_MAX / 2 - ARENA_HEADER - 2 * (size_t)HUGE)
+        return NULL;
+    size_t rounded = (size + HUGE - 1) / HUGE * (size_t)HUGE;
+    size_t block_size = rounded + HUGE; /* slack to align the start */
+    pt2c_arena_block *b = pt2c_alloc(arena->allocator, ARENA_HEADER + block_size);
+    if (!b)
+        return NULL;
+    uintptr_t first = (uintptr_t)(b + 1);
+    uint8_t *data = (uint8_t *)((first + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+    advise_huge_pages(data, rounded);
+    /* Linked behind the head, used up: later small allocations go elsewhere. */
+    b->size = block_size;
+    b->data = data;
+    if (arena->head) {
+        b->next = arena->head->next;
+        arena->head->next = b;
+    } else {
+        b->next = NULL;
+        arena->head = b;
+        arena->used = block_size;
+    }
+    arena->total += block_size;
+    if (zero)
+        memset(data, 0, size);
+    return data;
 }
 
 void *pt2c_arena_array(pt2c_arena *arena, size_t n, size_t size, size_t align) {

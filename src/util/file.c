@@ -89,3 +89,17 @@ pt2c_status pt2c_file_write_atomic(const char *path, const void *const *chunks,
     }
     return PT2C_OK;
 }
+
+void pt2c_file_release(const pt2c_mapped_file *file, const void *p, size_t bytes) {
+    const uint8_t *lo = p, *hi = lo + bytes;
+    if (!file->data || lo < file->data || hi > file->data + file->size || bytes == 0)
+        return;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        return;
+    uintptr_t start = ((uintptr_t)lo + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+    uintptr_t end = (uintptr_t)hi & ~((uintptr_t)page - 1);
+    if (end > start)
+        (void)madvise((void *)start, end - start, MADV_DONTNEED); /* glibc's posix_madvise
+                                                                     ignores DONTNEED */
+}
