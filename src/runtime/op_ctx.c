@@ -614,7 +614,7 @@ const pt2c_kernel_epilogue *pt2c_op_epilogue(const pt2c_op_ctx *ctx) { return ct
 
 void pt2c_op_release_input(pt2c_op_ctx *ctx, int32_t index) {
     const pt2c_program *prog = ctx->plan->prog;
-    if (index < 0 || index >= ctx->step->n_inputs || prog->file_borrowed)
+    if (!prog || index < 0 || index >= ctx->step->n_inputs || prog->file_borrowed)
         return;
     const pt2c_value *v = &ctx->plan->values[ctx->step->inputs[index]];
     if (v->kind == PT2C_VALUE_TENSOR && v->is_constant && !v->owns_copy && v->t.data)
