@@ -56,9 +56,9 @@ static inline VI vi_shl23(VI a) { return _mm256_slli_epi32(a, 23); }
 /* 6 x 16: 12 accumulators of the 16 ymm registers, two for B, one broadcast. */
 #define GEMM_MR    6
 #define GEMM_NV    2
-#define GEMM_KC 256
-#define GEMM_MC 72
-#define GEMM_NC 256
+#define GEMM_KC    256
+#define GEMM_MC    72
+#define GEMM_NC    256
 #define TABLE_NAME pt2c_cpu_avx2
 #define TABLE_ISA  PT2C_ISA_AVX2
 

@@ -15,12 +15,12 @@
  *   Leading (batch) dims of q, k, v and the mask broadcast; with enable_gqa the key/value
  *   head dim (-3) is repeated Hq/Hkv times (repeat_interleave).
  *
- * float32. A work unit is a block of up to 32 query rows of one batch matrix (a row's
+ * float32. A work unit is a block of query rows of one batch matrix (a row's
  * reductions never split across threads): the block's scores are one GEMM (scale and mask
  * in its epilogue), softmax runs row by row on the CPU table (safe: a fully masked row gives
  * zeros), and the block's output is a second GEMM with the values. The score matrix is
- * never materialized whole: each thread holds 32 x S scores in its scratch, beside the
- * GEMM's packing buffers.
+ * never materialized whole for long sequences: each thread holds at most 4 MiB of scores in
+ * its scratch, beside the GEMM's packing buffers.
  */
 #include "ops/gemm.h"
 #include "ops/op_decls.h"
@@ -203,11 +203,19 @@ pt2c_status pt2c_shape_sdpa(pt2c_op_ctx *ctx, void *params) {
     return PT2C_OK;
 }
 
-/* Query rows per work unit: a block's scores (ATTN_ROWS x S floats) stay in the thread's
- * scratch; the whole score matrix never exists. */
-enum { ATTN_ROWS = 32 };
+/* Query rows per work unit: a block's scores (rows x S floats) stay in the thread's
+ * scratch. A whole head when its scores take at most 4 MiB (BERT, ViT: each unit then packs
+ * its head's keys and values once); else blocks of 64 rows, fewer for very long keys, so a
+ * thread never holds more than 4 MiB of scores however long the sequence. */
+enum { ATTN_ROWS = 64, ATTN_SCORES = 1 << 20 /* floats */ };
 
-static int64_t block_rows(const attn_params *p) { return p->L < ATTN_ROWS ? p->L : ATTN_ROWS; }
+static int64_t block_rows(const attn_params *p) {
+    if (p->L * p->S <= ATTN_SCORES)
+        return p->L;
+    int64_t rows = p->S > 0 ? ATTN_SCORES / p->S : ATTN_ROWS;
+    rows = rows < ATTN_ROWS ? rows : ATTN_ROWS;
+    return rows > 1 ? rows : 1;
+}
 
 size_t pt2c_scratch_sdpa(pt2c_op_ctx *ctx, const void *params) {
     const attn_params *p = params;

@@ -426,9 +426,7 @@ static void pack_im2col_padded(const void *ctx, int64_t k0, int64_t kc, int64_t 
         int64_t x = kx * g->d[1];
         const float *base = ic->planes + ((c * s + x % s) * Hp + ky * g->d[0]) * Wph + x / s;
         if (n_runs == 1 && run_len[0] == 16) { /* a whole panel in one output row */
-            const float *src = base + run_off[0];
-            for (int t = 0; t < 16; t++)
-                row[t] = src[t];
+            memcpy(row, base + run_off[0], 16 * sizeof(float)); /* inlined vector moves */
         } else {
             for (int q = 0; q < n_runs; q++) {
                 const float *src = base + run_off[q];

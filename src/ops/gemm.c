@@ -89,12 +89,8 @@ static void pack_a_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64
 /* Rows of a full panel: fixed-width copies the compiler turns into vector moves (a memcpy
  * call per 64 bytes costs more than the copy). */
 #define COPY_ROWS(W)                                                                               \
-    for (int64_t k = 0; k < kc; k++) {                                                             \
-        const float *src = b + (k0 + k) * o->ld + x0;                                              \
-        float *d = dst + k * (W);                                                                  \
-        for (int j = 0; j < (W); j++)                                                              \
-            d[j] = src[j];                                                                         \
-    }
+    for (int64_t k = 0; k < kc; k++)                                                               \
+        memcpy(dst + k * (W), b + (k0 + k) * o->ld + x0, (W) * sizeof(float));
 
 /* dst[k * tile + j] = B(k0 + k, x0 + j) for j < n, zero up to tile. */
 static void pack_b_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64_t x0, int64_t n,
@@ -125,6 +121,30 @@ static void pack_b_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64
             const float *row = b + (x0 + j) * o->ld + k0;
             for (int64_t k = kb; k < ke; k++)
                 dst[k * tile + j] = row[k];
+        }
+    }
+}
+
+/* A whole block of a raw row-major B (columns [n0, n1), full panels only: the caller packs
+ * a partial last panel with pack_b_raw) into panels of `tile` columns at dst + p * kc * tile:
+ * row by row, so B is read as a few long streams instead of one 64-byte piece of every row
+ * per panel (which misses the caches when B's rows are far apart, as a feature map's). */
+static void pack_b_rows(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64_t n0,
+                        int64_t n_full, int64_t tile, float *dst) {
+    const float *b = o->data;
+    for (int64_t k = 0; k < kc; k++) {
+        const float *src = b + (k0 + k) * o->ld + n0;
+        float *d = dst + k * tile;
+        if (tile == 16) { /* a constant-size memcpy: inlined as vector moves */
+            for (int64_t p = 0; p < n_full; p++)
+                memcpy(d + p * kc * 16, src + p * 16, 16 * sizeof(float));
+        } else if (tile == 32) {
+            for (int64_t p = 0; p < n_full; p++)
+                memcpy(d + p * kc * 32, src + p * 32, 32 * sizeof(float));
+        } else {
+            for (int64_t p = 0; p < n_full; p++)
+                for (int64_t j = 0; j < tile; j++)
+                    d[p * kc * tile + j] = src[p * tile + j];
         }
     }
 }
@@ -190,8 +210,13 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
         int64_t kc = K - k0 < kblk ? K - k0 : kblk;
         unsigned flags =
             (k0 > 0 ? PT2C_TILE_LOAD_C : 0u) | (k0 + kc == K ? PT2C_TILE_EPILOGUE : 0u);
+        int64_t packed_rows = 0; /* full panels already packed by rows */
+        if (!b->packed && !b->pack && !b->trans && !b_direct) {
+            packed_rows = (n1 - n0) / nr;
+            pack_b_rows(b, k0, kc, n0, packed_rows, nr, bbuf);
+        }
         if (!b->packed)
-            for (int64_t p = 0; p < n_panels; p++) {
+            for (int64_t p = packed_rows; p < n_panels; p++) {
                 int64_t n = n0 + p * nr, w = n1 - n < nr ? n1 - n : nr;
                 float *dst = bbuf + p * kc * nr;
                 if (b_direct && w == nr)
