@@ -9,6 +9,8 @@
  * per step (compilers unswitch the loop). */
 #include "runtime/runtime.h"
 
+#include "ops/op_decls.h"
+
 #include <string.h>
 #include <time.h>
 
@@ -78,8 +80,12 @@ static void run_share(void *p, int ith, int nth) {
     for (int64_t k = 0; k < plan->n_exec; k++) {
         int64_t s = plan->exec_order[k];
         uint64_t t0 = prof ? now_ns() : 0;
-        run_step(plan, &plan->steps[s], ith, nth);
-        if (nth > 1)
+        const pt2c_step *step = &plan->steps[s];
+        run_step(plan, step, ith, nth);
+        /* A step that runs no kernel (a view, a shape computation) wrote nothing: the
+         * barrier after the step before it still orders everything. */
+        if (nth > 1 && step->op->kernel && step->op->kernel != pt2c_k_none &&
+            !(step->op->flags & PT2C_OP_VIEW))
             pt2c_pool_barrier(plan->pool, &sense);
         if (prof) {
             prof[s].ns += now_ns() - t0;
