@@ -54,7 +54,7 @@ static inline VI vi_shl23(VI a) { return _mm512_slli_epi32(a, 23); }
 #define GEMM_MR    8
 #define GEMM_NV    2
 #define GEMM_KC    256
-#define GEMM_MC    128
+#define GEMM_MC    256
 #define GEMM_NC    512
 #define TABLE_NAME pt2c_cpu_avx512
 #define TABLE_ISA  PT2C_ISA_AVX512

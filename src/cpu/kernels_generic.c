@@ -58,7 +58,7 @@ static inline VI vi_shl23(VI a) { return a << 23; }
 #define GEMM_MR    4
 #define GEMM_NV    4
 #define GEMM_KC    256
-#define GEMM_MC    64
+#define GEMM_MC    240
 #define GEMM_NC    256
 #define TABLE_NAME pt2c_cpu_generic
 #define TABLE_ISA  PT2C_ISA_GENERIC
