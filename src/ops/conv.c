@@ -328,6 +328,8 @@ typedef struct im2col {
     const float *x;        /* the group's first input channel */
     const float *planes;   /* padded: the group's padded planes, else NULL */
     pt2c_plane_layout lay; /* their layout */
+    const int64_t *koff;   /* padded: per row k, the offset of tap (c, ky, kx) for output
+                              pixel (0, 0) in the planes */
 } im2col;
 
 /* pt2c_pack_fn: columns x0 .. x0 + n (output pixels) of rows k0 .. k0 + kc. The columns
@@ -420,14 +422,18 @@ static void pack_im2col_padded(const void *ctx, int64_t k0, int64_t kc, int64_t 
         n_runs++;
         j += len;
     }
-    int64_t c = k0 / g->KK, r = k0 % g->KK, ky = r / g->KW, kx = r % g->KW;
+    (void)s;
+    (void)Hp;
+    if (n_runs == 1 && run_len[0] == 16 && tile == 16) { /* a whole panel in one output row */
+        const float *base = ic->planes + run_off[0];
+        for (int64_t kk = 0; kk < kc; kk++) /* constant size: inlined vector moves */
+            memcpy(dst + kk * 16, base + ic->koff[k0 + kk], 16 * sizeof(float));
+        return;
+    }
     for (int64_t kk = 0; kk < kc; kk++) {
         float *row = dst + kk * tile;
-        int64_t x = kx * g->d[1];
-        const float *base = ic->planes + ((c * s + x % s) * Hp + ky * g->d[0]) * Wph + x / s;
-        if (n_runs == 1 && run_len[0] == 16) { /* a whole panel in one output row */
-            memcpy(row, base + run_off[0], 16 * sizeof(float)); /* inlined vector moves */
-        } else {
+        const float *base = ic->planes + ic->koff[k0 + kk];
+        {
             for (int q = 0; q < n_runs; q++) {
                 const float *src = base + run_off[q];
                 float *o = row + run_j[q];
@@ -437,14 +443,19 @@ static void pack_im2col_padded(const void *ctx, int64_t k0, int64_t kc, int64_t 
         }
         for (int64_t t = n; t < tile; t++)
             row[t] = 0.0f;
-        if (++kx == g->KW) {
-            kx = 0;
-            if (++ky == g->KH) {
-                ky = 0;
-                c++;
-            }
-        }
     }
+}
+
+/* koff[k] for k = (c, ky, kx) < K: where tap (ky, kx) of channel c sits in the padded,
+ * phase-split planes for output pixel (0, 0) (plane.h). */
+static void im2col_offsets(const conv_geom *g, pt2c_plane_layout lay, int64_t *koff) {
+    int64_t s = g->s[1], k = 0;
+    for (int64_t c = 0; c < g->Cg; c++)
+        for (int64_t ky = 0; ky < g->KH; ky++)
+            for (int64_t kx = 0; kx < g->KW; kx++) {
+                int64_t x = kx * g->d[1];
+                koff[k++] = ((c * s + x % s) * lay.Hp + ky * g->d[0]) * lay.Wph + x / s;
+            }
 }
 
 /* The float32 weight of each group in the GEMM's A panels, once per plan (a parameter or
@@ -508,9 +519,11 @@ size_t pt2c_scratch_conv(pt2c_op_ctx *ctx, const void *params) {
     size_t gemm = (pt2c_gemm_scratch_bytes(pt2c_op_cpu(ctx)) + 63) / 64 * 64;
     if (!p->padded)
         return gemm;
-    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0), *w = pt2c_op_in(ctx, 1);
     int64_t C = x->sizes[x->rank - p->n_spatial - 1];
-    return gemm + sizeof(float) * padded_floats(p, C / p->groups);
+    size_t K = (size_t)(w->numel / (w->sizes[0] ? w->sizes[0] : 1)); /* Cg * KH * KW */
+    return gemm + (sizeof(float) * padded_floats(p, C / p->groups) + 63) / 64 * 64 +
+           sizeof(int64_t) * K;
 }
 
 static void conv_depthwise(const conv_params *p, const conv_geom *g, const pt2c_kernel_args *args,
@@ -597,12 +610,18 @@ void pt2c_k_conv(const pt2c_kernel_args *args, int ith, int nth) {
                         ? (float *)(void *)((uint8_t *)args->scratch +
                                             (pt2c_gemm_scratch_bytes(args->cpu) + 63) / 64 * 64)
                         : NULL;
+    int64_t *koff = NULL;
+    if (planes) { /* after the planes: the tap offsets, the same for every image and group */
+        koff = (int64_t *)(void *)((uint8_t *)planes +
+                                   (sizeof(float) * padded_floats(p, g.Cg) + 63) / 64 * 64);
+        im2col_offsets(&g, p->lay, koff);
+    }
     for (int64_t u = begin; u < end;) {
         int64_t mat = u / per, first = u % per;
         int64_t last = end - mat * per < per ? end - mat * per : per;
         int64_t grp = mat % p->groups, n = mat / p->groups;
         const float *xg = xd + (n * g.C + grp * g.Cg) * g.H * g.W;
-        im2col ic = {&g, xg, planes, p->lay};
+        im2col ic = {&g, xg, planes, p->lay, koff};
         if (planes) /* this thread's copy of the group's planes, padded and phase-split */
             for (int64_t c = 0; c < g.Cg; c++)
                 pt2c_pad_plane(xg + c * g.H * g.W, g.H, g.W, g.p[0], g.p[1], g.s[1], p->lay, 0.0f,

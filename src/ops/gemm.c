@@ -238,23 +238,29 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
                     else
                         pack_a_raw(a, k0, kc, m, h, mr, dst);
                 }
-            for (int64_t p = 0; p < n_panels; p++) {
-                int64_t n = n0 + p * nr, w = n1 - n < nr ? n1 - n : nr;
-                const float *bp =
-                    b->packed ? b->packed + ((n / nr) * K + k0) * nr : bbuf + p * kc * nr;
-                int64_t ldb = nr;
-                if (b_direct && w == nr) {
-                    bp = (const float *)b->data + k0 * b->ld + n;
-                    ldb = b->ld;
-                }
-                for (int64_t q = 0; q < a_panels; q++) {
+            /* Few B panels (a narrow C, as a late convolution's 7 x 7 maps): A panels
+             * outside, so each A panel is read from memory once and used for every B panel
+             * while in L1 (the B panels stay in L2). Else B panels outside, each in L1 while
+             * the A block streams from L2. */
+            bool a_outer = n_panels <= 4 && a_panels > n_panels;
+            int64_t outer = a_outer ? a_panels : n_panels, inner = a_outer ? n_panels : a_panels;
+            for (int64_t o = 0; o < outer; o++)
+                for (int64_t i = 0; i < inner; i++) {
+                    int64_t p = a_outer ? i : o, q = a_outer ? o : i;
+                    int64_t n = n0 + p * nr, w = n1 - n < nr ? n1 - n : nr;
+                    const float *bp =
+                        b->packed ? b->packed + ((n / nr) * K + k0) * nr : bbuf + p * kc * nr;
+                    int64_t ldb = nr;
+                    if (b_direct && w == nr) {
+                        bp = (const float *)b->data + k0 * b->ld + n;
+                        ldb = b->ld;
+                    }
                     int64_t m = i0 + q * mr, h = i1 - m < mr ? i1 - m : mr;
                     const float *ap =
                         a->packed ? a->packed + ((m / mr) * K + k0) * mr : abuf + q * kc * mr;
                     cpu->gemm_tile(kc, ap, bp, ldb, c + m * g->ldc + n, g->ldc, (int)h, (int)w,
                                    flags, &g->ep, m, n);
                 }
-            }
         }
     }
 }
