@@ -20,6 +20,12 @@
 
 #include <string.h>
 
+#if defined(__GNUC__)
+#define PREFETCH_L2(p) __builtin_prefetch((p), 0, 2)
+#else
+#define PREFETCH_L2(p) ((void)(p))
+#endif
+
 static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
@@ -244,7 +250,15 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
              * the A block streams from L2. */
             bool a_outer = n_panels <= 4 && a_panels > n_panels;
             int64_t outer = a_outer ? a_panels : n_panels, inner = a_outer ? n_panels : a_panels;
-            for (int64_t o = 0; o < outer; o++)
+            for (int64_t o = 0; o < outer; o++) {
+                /* Prepacked weights come from memory (each panel once per block): ask for
+                 * the next B panel while this one's tiles run. */
+                if (b->packed && !a_outer && o + 1 < n_panels) {
+                    const char *next =
+                        (const char *)(b->packed + ((n0 / nr + o + 1) * K + k0) * nr);
+                    for (int64_t off = 0; off < kc * nr * (int64_t)sizeof(float); off += 64)
+                        PREFETCH_L2(next + off);
+                }
                 for (int64_t i = 0; i < inner; i++) {
                     int64_t p = a_outer ? i : o, q = a_outer ? o : i;
                     int64_t n = n0 + p * nr, w = n1 - n < nr ? n1 - n : nr;
@@ -261,6 +275,7 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
                     cpu->gemm_tile(kc, ap, bp, ldb, c + m * g->ldc + n, g->ldc, (int)h, (int)w,
                                    flags, &g->ep, m, n);
                 }
+            }
         }
     }
 }
