@@ -37,8 +37,11 @@ pt2c_gemm_blocking pt2c_gemm_block(const pt2c_cpu *cpu, const pt2c_gemm *g, int 
     int64_t M = g->M > 0 ? g->M : 1, N = g->N > 0 ? g->N : 1;
     int64_t want = parallel > 1 ? parallel : 1;
     pt2c_gemm_blocking b;
-    /* Column blocks of at most gemm_nc; all rows in one block. */
-    b.n_nb = ceil_div(N, cpu->gemm_nc);
+    /* Column blocks of at most gemm_nc (the packed B block in scratch); all rows in one
+     * block. A prepacked B (weights) needs no B block: one column block per thread, so the
+     * activations (A) are packed once per thread and every weight panel is read once. */
+    b.n_nb =
+        g->b.packed ? (want < ceil_div(N, nr) ? want : ceil_div(N, nr)) : ceil_div(N, cpu->gemm_nc);
     b.n_mb = 1;
     /* Too few units for the threads: cut the rows (each unit then packs its own copy of
      * the shared B block, a small cost), then the columns down to single panels. */
@@ -85,10 +88,28 @@ static void pack_a_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64
             memcpy(dst + k * tile, a + (k0 + k) * o->ld + x0, sizeof(float) * (size_t)n);
         return;
     }
-    for (int64_t r = 0; r < n; r++) {
-        const float *row = a + (x0 + r) * o->ld + k0;
+    /* k outer: the panel is written in order, the n rows read as n streams. */
+    const float *rows[16];
+    if (n > 16) { /* never: tiles have at most 16 rows */
+        for (int64_t r = 0; r < n; r++)
+            for (int64_t k = 0; k < kc; k++)
+                dst[k * tile + r] = a[(x0 + r) * o->ld + k0 + k];
+        return;
+    }
+    for (int64_t r = 0; r < n; r++)
+        rows[r] = a + (x0 + r) * o->ld + k0;
+    if (n == 6 && tile == 6) {
         for (int64_t k = 0; k < kc; k++)
-            dst[k * tile + r] = row[k];
+            for (int r = 0; r < 6; r++)
+                dst[k * 6 + r] = rows[r][k];
+    } else if (n == 8 && tile == 8) {
+        for (int64_t k = 0; k < kc; k++)
+            for (int r = 0; r < 8; r++)
+                dst[k * 8 + r] = rows[r][k];
+    } else {
+        for (int64_t k = 0; k < kc; k++)
+            for (int64_t r = 0; r < n; r++)
+                dst[k * tile + r] = rows[r][k];
     }
 }
 
