@@ -20,20 +20,18 @@
  *
  * float32, 1 or 2 spatial dims (1-D runs as 2-D with H = 1), input batched or not.
  *
- * Forward kernel: a register tile of 4 output channels x 8 output columns (1 x 16 for
- * depthwise and leftover channels) accumulates the whole reduction in float, always in the
- * order (input channel, kernel row, kernel column), so each input load feeds 4 channels
- * and each weight load 8 columns. Work units are (image, group, output row, channel
- * block); the reduction never splits, so results are bit-identical for every thread count.
- * Input rows are first packed, zero padded and split by stride phase, into a 64 KiB
- * per-thread stack buffer so every tap is one contiguous vector load with no bounds checks
- * (a whole padded plane when it fits, else the rows of one output row, in chunks of input
- * channels and segments of output columns). A 1x1 stride-1 unpadded convolution is a
- * matrix product over the flattened H*W and reads the input in place. Kernels wider than
- * 32 taps, or rows too long to pack even 16 columns, take plain loops (same order).
- * The micro-kernels are built for AVX2 and SSE2 and chosen at load time (simd.h).
- * The pack buffer is on the stack because the plan's scratch area is shared by all threads
- * and sized before the run's thread count is known.
+ * Forward kernel, implicit GEMM: per (image, group), C[Og, OH*OW] = W[Og, Cg*KH*KW] @
+ * B[Cg*KH*KW, OH*OW] (gemm.c), the weight packed into the GEMM's A panels once per plan
+ * (a folded batch norm's scale multiplied in), B never materialized: its panels are packed
+ * block by block from the group's input planes, padded and split by column phase in the
+ * thread's scratch (plane.h), through a per-tap offset table, so each row of a panel is
+ * plain copies. A 1x1, stride-1, unpadded convolution reads the input as B in place.
+ * Bias, a residual and an activation (runtime/fuse.c) are the GEMM's epilogue. Each output
+ * element is one chain of fused multiply-adds over (channel, kernel row, kernel column), so
+ * results are the same for every thread count and instruction set.
+ * Depthwise (groups == C == O, at most 64 taps): one padded plane at a time on
+ * cpu->depthwise, several output vectors or rows in flight, taps in the same order.
+ * A pad node before the convolution can be fused into its padding (extra[][]).
  * Transposed kernel: gather form, one output row per work unit, accumulating in the
  * fixed order (kernel row, kernel column, input channel) by output column phase (see
  * pt2c_k_conv_transpose), so the inner loops are contiguous.

@@ -2,13 +2,18 @@
  * gemm.c - C = epilogue(A @ B) (see gemm.h).
  *
  * float32, in the manner of BLIS / GotoBLAS: a unit of work is mb rows x nb columns of C.
- * Within it, for each block of gemm_kc k's, the B block (nb columns, at most gemm_nc) is
- * packed into gemm_nr-column panels (or taken from the prepacked weight), then for each
- * block of gemm_mc rows the A block is packed into gemm_mr-row panels (or taken prepacked),
- * and cpu->gemm_tile runs every (B panel, A panel) pair: a B panel stays in L1 while the A
- * panels of the block stream from L2. The first k block starts the sums, later ones
- * continue them from C (the same chain of fused multiply-adds, so the same bits), the last
- * one applies the epilogue as it stores.
+ * Within it, for each block of k (equal blocks of at most gemm_kc), the B block (nb columns,
+ * at most gemm_nc) is packed into gemm_nr-column panels (row by row for a raw B, by the
+ * caller's packer for convolution's im2col), taken from the prepacked weight, or, when few
+ * A panels would share it, read in place; then for each block of gemm_mc rows the A block
+ * is packed into gemm_mr-row panels (or taken prepacked), and cpu->gemm_tile runs every
+ * (B panel, A panel) pair: usually B panels outside (one in L1 while the A block streams
+ * from L2, the next prepacked panel prefetched), A panels outside when C has at most four
+ * panels of columns. Over prepacked weights a unit spans one thread's share of all the
+ * columns, so the activations are packed once per thread. The first k block starts the
+ * sums, later ones continue them from C (the same chain of fused multiply-adds, so the same
+ * bits), the last one applies the epilogue as it stores. A last panel of at most half the
+ * tile's width runs a half-width tile.
  *
  * Other dtypes: one dot product per element, accumulated in double (float64, float16,
  * bfloat16) or wrapping int64 (integers), rounded once.
