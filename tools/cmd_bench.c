@@ -40,6 +40,7 @@ static const char bench_help[] =
     "      --iterations N         timed runs (default 20); then max(5, N/4) runs of a\n"
     "                             second runner with profiling on give the per-op times\n"
     "      --no-fusion            run every node as exported (see pt2c run --help)\n"
+    "      --top N                the N slowest nodes in the profile (default 10; 0: all)\n"
     "      --json                 one JSON object on stdout instead of tables\n";
 
 enum { MAX_ITERATIONS = 1000000, TOP_NODES = 10 };
@@ -52,6 +53,7 @@ typedef struct bench_args {
     unsigned long long seed;
     long warmup;
     long iterations;
+    long top; /* nodes listed; 0: all */
     bool json;
     bool no_fusion;
 } bench_args;
@@ -88,11 +90,12 @@ static int parse_bench_args(int argc, char **argv, bench_args *a) {
     memset(a, 0, sizeof *a);
     a->warmup = 3;
     a->iterations = 20;
+    a->top = TOP_NODES;
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         bool takes_value = strcmp(s, "-i") == 0 || strcmp(s, "--threads") == 0 ||
                            strcmp(s, "--seed") == 0 || strcmp(s, "--warmup") == 0 ||
-                           strcmp(s, "--iterations") == 0;
+                           strcmp(s, "--iterations") == 0 || strcmp(s, "--top") == 0;
         char msg[256];
         if (takes_value && i + 1 >= argc) {
             snprintf(msg, sizeof msg, "bench: %s needs a value", s);
@@ -119,6 +122,9 @@ static int parse_bench_args(int argc, char **argv, bench_args *a) {
         } else if (strcmp(s, "--iterations") == 0) {
             if (pt2c_cli_parse_long(argv[++i], 1, MAX_ITERATIONS, &a->iterations))
                 return pt2c_cli_usage_error("bench: --iterations takes a number from 1 to 1000000");
+        } else if (strcmp(s, "--top") == 0) {
+            if (pt2c_cli_parse_long(argv[++i], 0, MAX_ITERATIONS, &a->top))
+                return pt2c_cli_usage_error("bench: --top takes a number from 0 to 1000000");
         } else if (strcmp(s, "--json") == 0) {
             a->json = true;
         } else if (strcmp(s, "--no-fusion") == 0) {
@@ -276,7 +282,7 @@ static void text_report(const bench_args *a, const bench_report *r) {
     for (size_t k = 0; k < r->n_ops; k++)
         if ((int)strlen(r->ops[k].op) > op_w)
             op_w = (int)strlen(r->ops[k].op);
-    size_t n_top = r->n_nodes < TOP_NODES ? r->n_nodes : TOP_NODES;
+    size_t n_top = a->top == 0 || r->n_nodes < (size_t)a->top ? r->n_nodes : (size_t)a->top;
     for (size_t k = 0; k < n_top; k++)
         if ((int)strlen(r->nodes[k].node) > node_w)
             node_w = (int)strlen(r->nodes[k].node);
@@ -374,7 +380,7 @@ static void json_report(const bench_args *a, const bench_report *r) {
     json_key_number("gflops", gflops_of(r->flop, r->median_ms), 6);
     json_rows("by_op", r->ops, r->n_ops, r->total_ms);
     fputs(",\n", stdout);
-    size_t n_top = r->n_nodes < TOP_NODES ? r->n_nodes : TOP_NODES;
+    size_t n_top = a->top == 0 || r->n_nodes < (size_t)a->top ? r->n_nodes : (size_t)a->top;
     json_rows("top_nodes", r->nodes, n_top, r->total_ms);
     fputs("\n}\n", stdout);
 }

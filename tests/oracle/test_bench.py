@@ -172,6 +172,16 @@ def test_bench_json_top_nodes_are_at_most_ten(saved_models):
     assert conv and all(r["gflop"] > 0 and r["gflops"] > 0 for r in conv)
 
 
+@pytest.mark.parametrize("top", [0, 3])
+def test_bench_top_lists_that_many_nodes(saved_models, top):
+    d = bench_json(saved_models["resnet_decomp"][0], "--iterations", 1, "--warmup", 0,
+                   "--threads", 1, "--no-fusion", "--top", top)
+    n_nodes = sum(r["nodes"] for r in d["by_op"])
+    assert len(d["top_nodes"]) == (n_nodes if top == 0 else top)
+    ms = [r["ms"] for r in d["top_nodes"]]
+    assert ms == sorted(ms, reverse=True)
+
+
 def test_bench_counts_attention_flops(models):
     d = bench_json(models["attention"], "--iterations", 2, "--threads", 1)
     row = by_op(d)["aten.scaled_dot_product_attention.default"]
@@ -247,6 +257,7 @@ def test_help_lists_every_verb():
     (["m.pt2", "--warmup", "-1"], "bench: --warmup takes a number from 0 to 1000000"),
     (["m.pt2", "--threads", "65"], "bench: --threads takes a number from 1 to 64"),
     (["m.pt2", "--seed", "s"], "bench: --seed takes a number"),
+    (["m.pt2", "--top", "-1"], "bench: --top takes a number from 0 to 1000000"),
     (["m.pt2", "--iterations"], "bench: --iterations needs a value"),
     (["m.pt2", "-i"], "bench: -i needs a value"),
 ])
