@@ -20,6 +20,9 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
     command -v valgrind >/dev/null 2>&1 || need_apt+=(valgrind)
     # libFuzzer's runtime (scripts/fuzz.sh); clang recommends it but minimal installs skip it.
     dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || need_apt+=(libclang-rt-14-dev)
+    # SIMDe (headers only): the test build that emulates the AVX-512 kernel table on CPUs
+    # without AVX-512 (scripts/test.sh).
+    [ -f /usr/include/simde/x86/avx512.h ] || need_apt+=(libsimde-dev)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""

@@ -54,7 +54,11 @@ bool pt2c_cpu_supports(pt2c_isa isa) {
     case PT2C_ISA_AVX2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case PT2C_ISA_AVX512:
+#if defined(PT2C_EMULATE_AVX512) /* SIMDe on AVX2 (kernels_avx512.c) */
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+#endif
 #endif
     default:
         return false;
@@ -62,6 +66,10 @@ bool pt2c_cpu_supports(pt2c_isa isa) {
 }
 
 pt2c_isa pt2c_cpu_best(void) {
+#if defined(PT2C_EMULATE_AVX512) /* emulated: only when PT2C_ISA asks for it */
+    if (pt2c_cpu_supports(PT2C_ISA_AVX2))
+        return PT2C_ISA_AVX2;
+#endif
     if (pt2c_cpu_supports(PT2C_ISA_AVX512))
         return PT2C_ISA_AVX512;
     if (pt2c_cpu_supports(PT2C_ISA_AVX2))

@@ -3,14 +3,18 @@ kernel table (src/cpu), and a zoo subset run under each must give exactly the bi
 default choice, which the zoo tests compare with PyTorch. The tables are one template
 compiled per instruction set, with the same fused multiply-adds in the same order, so any
 difference is a bug. A table this CPU cannot run is skipped with the reason (counted in the
-summary); asking for it is an error naming what is missing.
+summary); asking for it is an error naming what is missing. On a CPU without AVX-512, the
+AVX-512 table still runs here, emulated: scripts/test.sh builds build-avx512emu with
+PT2C_EMULATE_AVX512 (SIMDe carries each 512-bit operation out on AVX2), and its bits must
+equal this machine's own.
 """
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import run_pt2c
+from conftest import REPO, run_pt2c
 from programs import input_args, load_outputs
 
 ISAS = ["generic", "avx2", "avx512"]
@@ -34,6 +38,10 @@ def supported(isa):
     flags = cpu_flags()
     return {"generic": True, "avx2": {"avx2", "fma"} <= flags,
             "avx512": {"avx512f", "fma"} <= flags}[isa]
+
+
+def emulator_bin():
+    return os.environ.get("PT2C_EMU_BIN", str(REPO / "build-avx512emu" / "pt2c"))
 
 
 def env_with(isa):
@@ -70,6 +78,31 @@ def test_zoo_same_bits_on_every_isa(zoo_program, zoo_names, tmp_path, name, dial
     for i, (g, w) in enumerate(zip(got, want)):
         assert g.tobytes() == w.tobytes(), \
             f"output {i}: {int(np.sum(g != w))} elements differ between {isa} and the default"
+
+
+@pytest.mark.parametrize("dialect", ["export", "core_aten"])
+@pytest.mark.parametrize("name", SUBSET)
+def test_zoo_same_bits_on_emulated_avx512(zoo_program, zoo_names, tmp_path, name, dialect):
+    if supported("avx512"):
+        pytest.skip("this CPU runs AVX-512 itself (test_zoo_same_bits_on_every_isa)")
+    if not supported("avx2"):
+        pytest.skip("the emulation runs on AVX2, which this CPU lacks")
+    if not Path(emulator_bin()).exists():
+        pytest.skip(f"no emulation build at {emulator_bin()} (scripts/test.sh builds it)")
+    prog = zoo_program(name, dialect, 1)
+    ref = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path / "auto",
+                   "--threads", 2, timeout=300)
+    assert ref.returncode == 0, ref.stderr
+    r = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path / "emu", "--threads", 2,
+                 "--iterations", 2, binary=emulator_bin(), env=env_with("avx512"), timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "avx512 kernels" in r.stdout, r.stdout
+    want = load_outputs(tmp_path / "auto", len(prog.expected))
+    got = load_outputs(tmp_path / "emu", len(prog.expected))
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g.tobytes() == w.tobytes(), \
+            f"output {i}: {int(np.sum(g != w))} elements differ between emulated avx512 and " \
+            "the default"
 
 
 def test_unknown_isa_is_refused(zoo_program):
