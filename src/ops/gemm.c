@@ -216,6 +216,9 @@ void pt2c_gemm_pack_b(const pt2c_cpu *cpu, const float *b, int64_t ldb, bool tra
 /* ---------------------------------------------------------------------------------------- */
 /* float32                                                                                  */
 
+/* A and B blocks this small stay in a 32 KiB L1 together, with room for the C lines. */
+enum { L1_BLOCKS_BYTES = 24 * 1024 };
+
 /* One unit: rows [m0, m1), columns [n0, n1). */
 static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_t m1, int64_t n0,
                      int64_t n1, float *abuf, float *bbuf) {
@@ -275,6 +278,11 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
              * while in L1 (the B panels stay in L2). Else B panels outside, each in L1 while
              * the A block streams from L2. */
             bool a_outer = n_panels <= 4 && a_panels > n_panels;
+            /* Both blocks in L1 (short k, as a pointwise convolution over few channels): A
+             * outside too, so C is written as a few long row runs instead of a short run in
+             * every row of the block (many streams, a TLB entry each). */
+            if ((a_panels * mr + n_panels * nr) * kc * (int64_t)sizeof(float) <= L1_BLOCKS_BYTES)
+                a_outer = true;
             int64_t outer = a_outer ? a_panels : n_panels, inner = a_outer ? n_panels : a_panels;
             for (int64_t o = 0; o < outer; o++) {
                 /* Prepacked weights come from memory (each panel once per block): ask for
