@@ -924,6 +924,81 @@ def render_profiles(meta, results, top_ops=8, top_nodes=5):
     return lines
 
 
+# The issue's targets (reported, never asserted): the models that must scale with threads.
+LARGE_MODELS = ("resnet18", "resnet50", "mobilenetv2", "convnext_t", "vit_s16", "bert_base",
+                "gpt2")
+SCALING_TARGET = 1.8
+PEAK_TARGET = 0.80
+LOAD_TARGET = 20.0
+
+
+def render_targets(meta, results):
+    """Each target of the performance issue, met or missed, from this run's numbers; the
+    misses are explained in bench/ANALYSIS.md (appended after this section)."""
+    lines = ["## Targets", "",
+             "Computed from this run's tables below; each miss is explained in the next section.", ""]
+    rows = []
+    threads = [str(t) for t in meta["settings"]["threads"]]
+
+    def verdict(ok):
+        return "-" if ok is None else ("met" if ok else "**missed**")
+
+    for t in threads:
+        r_ort = [ratio(engine_ms(r["runs"].get(t, {}).get("pt2c")),
+                       engine_ms(r["runs"].get(t, {}).get("ort"))) for r in results.values()]
+        g = geomean(r_ort)
+        rows.append([f"pt2c no slower than ONNX Runtime on the geomean, {t}T",
+                     f"pt2c/ORT {fmt_ratio(g)}", verdict(None if g is None else g <= 1.0)])
+        slower = []
+        for name, r in results.items():
+            x = ratio(engine_ms(r["runs"].get(t, {}).get("pt2c")),
+                      engine_ms(r["runs"].get(t, {}).get("eager")))
+            if x is None or x >= 1.0:
+                slower.append(f"{name} {fmt_ratio(x)}")
+        rows.append([f"pt2c faster than PyTorch eager on every model, {t}T",
+                     "slower: " + ", ".join(slower) if slower else "faster on all",
+                     verdict(not slower)])
+    peak = meta["fma_peak"].get("gflops")
+    r18 = results.get("resnet18")
+    if r18 and peak:
+        ms = engine_ms(r18["runs"].get("1", {}).get("pt2c"))
+        frac = ratio(r18["info"]["gflop"], ms / 1e3 if ms else None)
+        frac = frac / peak if frac else None
+        rows.append([f"ResNet-18 at >= {PEAK_TARGET:.0%} of the FMA peak, 1T",
+                     "-" if frac is None else f"{frac:.0%} of {peak:.1f} GFLOP/s",
+                     verdict(None if frac is None else frac >= PEAK_TARGET)])
+    worst = None
+    for name, r in results.items():
+        load = r.get("load", {})
+        x = ratio((load.get("torch_export_load") or {}).get("median_ms"),
+                  (load.get("pt2c") or {}).get("load_ms"))
+        if x is not None and (worst is None or x < worst[1]):
+            worst = (name, x)
+    if worst:
+        rows.append([f"load at least {LOAD_TARGET:g}x faster than torch.export.load",
+                     f"slowest: {worst[0]} {worst[1]:.0f}x", verdict(worst[1] >= LOAD_TARGET)])
+    gpt2 = results.get("gpt2", {}).get("checks", {}).get("pt2c")
+    if gpt2 is not None:
+        rows.append(["GPT-2 small runs", check_cell(gpt2), verdict(gpt2.get("ok"))])
+    for t in threads[1:]:
+        low = []
+        for name in LARGE_MODELS:
+            r = results.get(name)
+            if not r:
+                continue
+            x = ratio(engine_ms(r["runs"].get(threads[0], {}).get("pt2c")),
+                      engine_ms(r["runs"].get(t, {}).get("pt2c")))
+            if x is None or x < SCALING_TARGET * int(t) / 2:
+                low.append(f"{name} {fmt_ratio(x)}")
+        rows.append([f"{t} threads give >= {SCALING_TARGET * int(t) / 2:g}x on the large models",
+                     "below: " + ", ".join(low) if low else "all", verdict(not low)])
+    lines += table(["target", "this run", "verdict"], rows) + [""]
+    analysis = BENCH / "ANALYSIS.md"
+    if analysis.exists():
+        lines += analysis.read_text().rstrip().split("\n") + [""]
+    return lines
+
+
 def render_load_by_others(meta, results):
     """How busy the machine was with other work: the measurements it disturbed."""
     lines = ["## Machine load", "",
@@ -970,6 +1045,7 @@ def render_markdown(meta, results):
                   ""]
     lines += render_machine(meta)
     lines += render_checks(meta, results)
+    lines += render_targets(meta, results)
     for t in meta["settings"]["threads"]:
         lines += render_speed(meta, results, t)
     lines += render_scaling(meta, results)
