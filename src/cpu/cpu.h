@@ -136,6 +136,10 @@ typedef struct pt2c_cpu {
      * -inf gives NaN, or zeros when safe (PyTorch's _safe_softmax). y may be x. lse
      * (nullable) receives max + log sum (0 for a safe row of -inf). */
     void (*softmax_row)(const float *x, float *y, int64_t n, bool log, bool safe, float *lse);
+    /* A GEMM panel from a transposed operand (a linear's weight, attention's keys):
+     * dst[k * tile + j] = b[(x0 + j) * ld + k0 + k] for k < kc, j < n; zero for j >= n. */
+    void (*pack_transposed)(const float *b, int64_t ld, int64_t k0, int64_t kc, int64_t x0,
+                            int64_t n, int64_t tile, float *dst);
 } pt2c_cpu;
 
 /* The table for isa, or NULL when this build has none (not an x86-64 build). */

@@ -125,10 +125,14 @@ static void pack_a_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64
         memcpy(dst + k * (W), b + (k0 + k) * o->ld + x0, (W) * sizeof(float));
 
 /* dst[k * tile + j] = B(k0 + k, x0 + j) for j < n, zero up to tile. */
-static void pack_b_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64_t x0, int64_t n,
-                       int64_t tile, float *dst) {
+static void pack_b_raw(const pt2c_cpu *cpu, const pt2c_gemm_operand *o, int64_t k0, int64_t kc,
+                       int64_t x0, int64_t n, int64_t tile, float *dst) {
     const float *b = o->data;
-    if (!o->trans && n == tile) { /* B[K, N], a full panel */
+    if (o->trans) { /* B^T[N, K] (a linear weight, attention's keys): column j is row x0 + j */
+        cpu->pack_transposed(b, o->ld, k0, kc, x0, n, tile, dst);
+        return;
+    }
+    if (n == tile) { /* B[K, N], a full panel */
         if (tile == 16) {
             COPY_ROWS(16)
         } else if (tile == 32) {
@@ -138,23 +142,9 @@ static void pack_b_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64
         }
         return;
     }
-    if (n < tile)
-        memset(dst, 0, sizeof(float) * (size_t)(kc * tile));
-    if (!o->trans) { /* B[K, N]: each k is a contiguous run of columns */
-        for (int64_t k = 0; k < kc; k++)
-            memcpy(dst + k * tile, b + (k0 + k) * o->ld + x0, sizeof(float) * (size_t)n);
-        return;
-    }
-    /* B^T[N, K] (a linear weight): column j is row x0 + j. Transposed in blocks of 16 k's
-     * so both sides of each block stay in L1. */
-    for (int64_t kb = 0; kb < kc; kb += 16) {
-        int64_t ke = kc - kb < 16 ? kc : kb + 16;
-        for (int64_t j = 0; j < n; j++) {
-            const float *row = b + (x0 + j) * o->ld + k0;
-            for (int64_t k = kb; k < ke; k++)
-                dst[k * tile + j] = row[k];
-        }
-    }
+    memset(dst, 0, sizeof(float) * (size_t)(kc * tile));
+    for (int64_t k = 0; k < kc; k++) /* each k is a contiguous run of columns */
+        memcpy(dst + k * tile, b + (k0 + k) * o->ld + x0, sizeof(float) * (size_t)n);
 }
 
 /* A whole block of a raw row-major B (columns [n0, n1), full panels only: the caller packs
@@ -208,7 +198,7 @@ void pt2c_gemm_pack_b(const pt2c_cpu *cpu, const float *b, int64_t ldb, bool tra
     pt2c_gemm_operand o = pt2c_gemm_raw(b, ldb, trans);
     int64_t nr = cpu->gemm_nr;
     for (int64_t n = 0; n < N; n += nr)
-        pack_b_raw(&o, 0, K, n, N - n < nr ? N - n : nr, nr, dst + (n / nr) * K * nr);
+        pack_b_raw(cpu, &o, 0, K, n, N - n < nr ? N - n : nr, nr, dst + (n / nr) * K * nr);
 }
 
 #undef COPY_ROWS
@@ -259,7 +249,7 @@ static void unit_f32(const pt2c_gemm *g, const pt2c_cpu *cpu, int64_t m0, int64_
                 if (b->pack)
                     b->pack(b->pack_ctx, k0, kc, n, w, nr, dst);
                 else
-                    pack_b_raw(b, k0, kc, n, w, nr, dst);
+                    pack_b_raw(cpu, b, k0, kc, n, w, nr, dst);
             }
         for (int64_t i0 = m0; i0 < m1; i0 += cpu->gemm_mc) {
             int64_t i1 = m1 - i0 < cpu->gemm_mc ? m1 : i0 + cpu->gemm_mc;

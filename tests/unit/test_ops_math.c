@@ -816,6 +816,42 @@ TEST(gemm_is_the_fma_chain_on_every_table_form_and_split) {
     }
 }
 
+/* The transposed panel packer on every table: its definition, tails and padding included,
+ * from an offset block of a wider matrix. */
+TEST(pack_transposed_is_its_definition_on_every_table) {
+    const int64_t cases[][4] = {/* kc, n, tile, ld */ {1, 1, 16, 3},
+                                {8, 8, 8, 8},
+                                {16, 16, 16, 40},
+                                {19, 13, 16, 45},
+                                {256, 32, 32, 300},
+                                {7, 5, 6, 12},
+                                {64, 9, 16, 70}};
+    const pt2c_cpu *tables[3];
+    int n_tables = usable_tables(tables);
+    unsigned st = 11;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int64_t kc = cases[c][0], n = cases[c][1], tile = cases[c][2], ld = cases[c][3];
+        int64_t k0 = ld - kc > 2 ? 2 : ld - kc, x0 = 3, rows = x0 + n + 1;
+        float *b = malloc(sizeof(float) * (size_t)(rows * ld));
+        float *want = malloc(sizeof(float) * (size_t)(kc * tile));
+        float *got = malloc(sizeof(float) * (size_t)(kc * tile));
+        for (int64_t i = 0; i < rows * ld; i++)
+            b[i] = frand(&st);
+        for (int64_t k = 0; k < kc; k++)
+            for (int64_t j = 0; j < tile; j++)
+                want[k * tile + j] = j < n ? b[(x0 + j) * ld + k0 + k] : 0.0f;
+        for (int t = 0; t < n_tables; t++) {
+            memset(got, 0xAB, sizeof(float) * (size_t)(kc * tile));
+            tables[t]->pack_transposed(b, ld, k0, kc, x0, n, tile, got);
+            if (memcmp(got, want, sizeof(float) * (size_t)(kc * tile)) != 0)
+                HARNESS_FAIL("pack_transposed kc %lld n %lld tile %lld on %s: wrong panel",
+                             (long long)kc, (long long)n, (long long)tile,
+                             pt2c_isa_name(tables[t]->isa));
+        }
+        free(b), free(want), free(got);
+    }
+}
+
 /* Every activation on every table: the same bits as the plain C table, and close to libm. */
 TEST(activations_agree_across_tables_and_with_libm) {
     enum { N = 1000 };
