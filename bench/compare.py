@@ -1,8 +1,8 @@
 """pt2c against PyTorch eager and ONNX Runtime, side by side, in one run: bench/RESULTS.md.
 
     python3 bench/compare.py [--models resnet18,bert_base] [--threads 1,2] [--iterations N]
-                             [--budget SECONDS] [--quiet-wait SECONDS] [--quick] [--no-ort]
-                             [--pt2c BINARY] [--out DIR] [--work DIR]
+                             [--budget SECONDS] [--rounds R] [--quiet-wait SECONDS] [--quick]
+                             [--no-ort] [--pt2c BINARY] [--out DIR] [--work DIR]
     python3 bench/compare.py --render results.json [--out DIR]    (rewrite RESULTS.md only)
 
 What one run does (docs/benchmarking.md gives the method and the traps):
@@ -16,8 +16,10 @@ What one run does (docs/benchmarking.md gives the method and the traps):
    as .npy. All three engines get the same input files.
 3. Checks before it times: pt2c's and ONNX Runtime's outputs against eager's (rtol 1e-3,
    atol 1e-4). A mismatch is reported loudly, never hidden; the times are still shown.
-4. Times, for each thread count, the three engines one after another (the order rotates from
-   one model and thread count to the next), each in its own fresh process so that peak RSS
+4. Times, in --rounds rounds, each thread count's three engines one after another (the order
+   rotates from one model, thread count and round to the next; the median round is kept, so
+   a slow phase of a shared machine spoils one round, not the report), each in its own
+   fresh process so that peak RSS
    (bench/peak_rss.c) is that engine's alone: PyTorch eager (bench/workers.py eager), ONNX
    Runtime (bench/workers.py ort) and pt2c (`pt2c bench --json` when the binary has it, else
    `pt2c run --iterations`). Also load times: torch.export.load against pt2c's load and plan.
@@ -81,6 +83,7 @@ class Settings:
     threads: list           # thread counts, e.g. [1, 2]
     iterations: int         # timed calls per measurement; 0 = from budget_s
     budget_s: float         # seconds of timed calls per measurement when iterations is 0
+    rounds: int             # measurements per engine and thread count (the median one kept)
     warmup: int             # untimed calls before timing
     load_repeats: int       # torch.export.load / pt2c load repetitions (median taken)
     fma_seconds: float      # length of one fma_peak repetition
@@ -102,8 +105,11 @@ def parse_args(argv):
     ap.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     ap.add_argument("--iterations", type=int, default=0,
                     help="timed calls per measurement (default: fill --budget seconds)")
-    ap.add_argument("--budget", type=float, default=3.0,
+    ap.add_argument("--budget", type=float, default=2.0,
                     help="seconds of timed calls per measurement when --iterations is not set")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="measurements of each engine at each thread count, interleaved in "
+                         "rounds; the report keeps the median one (default 3; --quick: 1)")
     ap.add_argument("--quiet-wait", type=float, default=15.0,
                     help="before each measurement, wait up to this many seconds for other "
                          "processes to leave the CPU (default 15; --quick: 0)")
@@ -130,6 +136,7 @@ def parse_args(argv):
         ap.error("--threads needs positive integers")
     return Settings(models=names, threads=threads,
                     iterations=a.iterations or (3 if a.quick else 0), budget_s=a.budget,
+                    rounds=1 if a.quick else max(1, a.rounds),
                     warmup=1 if a.quick else 3, load_repeats=1 if a.quick else 3,
                     fma_seconds=0.1 if a.quick else 1.0, fma_repeats=2 if a.quick else 5,
                     timeout_s=300 if a.quick else 1800,
@@ -588,10 +595,23 @@ def first_check(runs, engine):
     return {"error": errors[0] if errors else "not run"}
 
 
+def median_round(results):
+    """Of one engine's measurements in several rounds, the one with the median time (the
+    lower of the two middle ones), whole: its profile and peak RSS belong to that time.
+    Every round's time is kept beside it (rounds_ms)."""
+    timed = sorted((r for r in results if engine_ms(r) is not None), key=engine_ms)
+    if not timed:
+        return results[0]
+    return {**timed[(len(timed) - 1) // 2], "rounds_ms": [engine_ms(r) for r in results]}
+
+
 def measure_model(info, settings, use_bench, position):
-    """Output checks, load times and, for each thread count, the three engines one after
-    another; the engine order rotates with `position` and the thread count, so that no
-    engine always runs first (or always right after another's heavy run)."""
+    """Output checks, load times and the timed runs. The machine may be shared and go
+    through slow phases of seconds: every engine at every thread count is measured once per
+    round, rounds one after another, so that a slow phase hits one round of each
+    (the median round is kept) and the thread-scaling ratios compare measurements taken
+    minutes apart at most. The engine order rotates with `position`, the thread count and
+    the round, so that no engine always runs first (or right after another's heavy run)."""
     d = Path(info["dir"])
     res = {"checks": {}, "load": {}, "runs": {}}
     pt2c_check_result = {"error": info.get("pt2_error_short", "not exported")}
@@ -602,15 +622,25 @@ def measure_model(info, settings, use_bench, position):
         if not use_bench:
             res["load"]["pt2c"] = pt2c_load_fallback(info, settings)
     res["checks"]["pt2c"] = pt2c_check_result
-    for k, threads in enumerate(settings.threads):
-        shift = (position + k) % len(ENGINES)
-        order = ENGINES[shift:] + ENGINES[:shift]
-        run = {e: measure_engine(e, info, threads, settings, use_bench, pt2c_check_result)
-               for e in order}
-        run["order"] = list(order)
+    measured = {t: {e: [] for e in ENGINES} for t in settings.threads}
+    orders = {t: [] for t in settings.threads}
+    for rnd in range(settings.rounds):
+        for k, threads in enumerate(settings.threads):
+            shift = (position + k + rnd) % len(ENGINES)
+            order = ENGINES[shift:] + ENGINES[:shift]
+            orders[threads].append(list(order))
+            for e in order:
+                measured[threads][e].append(
+                    measure_engine(e, info, threads, settings, use_bench, pt2c_check_result))
+    for threads in settings.threads:
+        run = {e: median_round(measured[threads][e]) for e in ENGINES}
+        run["order"] = orders[threads]
         res["runs"][str(threads)] = run
         print(f"  {threads} thread(s): " + ", ".join(
-            f"{e} {fmt_ms(engine_ms(run[e]))}" for e in ENGINES), flush=True)
+            f"{e} {fmt_ms(engine_ms(run[e]))}" for e in ENGINES)
+            + (" (median of " + ", ".join(
+                f"{e} {'/'.join(fmt_ms(x) for x in run[e].get('rounds_ms', []))}"
+                for e in ENGINES) + ")" if settings.rounds > 1 else ""), flush=True)
     p1 = res["runs"].get("1", {}).get("pt2c", {})
     if use_bench and "load_ms" in p1:
         res["load"]["pt2c"] = {"source": "`pt2c bench` load_ms and load_ms + plan_ms "
@@ -822,8 +852,11 @@ def render_speed(meta, results, threads):
                     "pt2c/ORT", "pt2c GFLOP/s", "% of FMA peak"], rows)
     pct_of = "one core's" if threads == 1 else f"{threads} × one core's"
     pt2c_stat = "" if meta["pt2c_bench"] else " (pt2c: the mean after the first run)"
-    lines += ["", f"Times are medians{pt2c_stat}; ratios below 1 mean pt2c is faster; % of FMA "
-              f"peak is pt2c's GFLOP/s against {pct_of} measured peak.", ""]
+    rounds = meta["settings"].get("rounds", 1)
+    of_rounds = (f", each the median round of {rounds} interleaved with the other engines' and "
+                 "thread counts' (results.json has every round)" if rounds > 1 else "")
+    lines += ["", f"Times are medians{pt2c_stat}{of_rounds}; ratios below 1 mean pt2c is "
+              f"faster; % of FMA peak is pt2c's GFLOP/s against {pct_of} measured peak.", ""]
     if any(disturbed(r.get("runs", {}).get(t, {}).get(e)) for r in results.values()
            for e in ENGINES):
         lines += [f"† other processes left fewer than {threads} free core"

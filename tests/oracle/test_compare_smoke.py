@@ -19,7 +19,7 @@ from conftest import REPO, pt2c_bin
 COMPARE = REPO / "bench" / "compare.py"
 SPEED_COLUMNS = ["model", "GFLOP", "eager ms", "ORT ms", "pt2c ms", "pt2c/eager", "pt2c/ORT",
                  "pt2c GFLOP/s", "% of FMA peak"]
-SECTIONS = ["## Machine", "## Correctness", "## 1 thread", "## Load time", "## Peak RSS (MiB)",
+SECTIONS = ["## Machine", "## Correctness", "## Targets", "## 1 thread", "## Load time", "## Peak RSS (MiB)",
             "## pt2c profile at 1 thread", "## Machine load"]
 ENGINES = ("eager", "ort", "pt2c")
 
@@ -119,3 +119,41 @@ def test_render_shows_pt2c_bench_profile(smoke, tmp_path):
     assert "| aten.convolution.default |" in profile
     assert "| conv2d |" in profile
     assert "0.123" in md  # the median, not the mean, is pt2c's time
+
+
+def load_compare():
+    spec = importlib.util.spec_from_file_location("compare", COMPARE)
+    mod = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(COMPARE.parent))
+    try:
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(COMPARE.parent))
+    return mod
+
+
+def test_median_round_keeps_the_median_measurement_whole():
+    compare = load_compare()
+    rounds = [{"median_ms": 30.0, "by_op": "slow"}, {"median_ms": 10.0, "by_op": "fast"},
+              {"median_ms": 12.0, "by_op": "mid"}, {"error": "crashed"}]
+    kept = compare.median_round(rounds)
+    assert kept["median_ms"] == 12.0 and kept["by_op"] == "mid"  # not mixed across rounds
+    assert kept["rounds_ms"] == [30.0, 10.0, 12.0, None]
+    assert compare.median_round([{"error": "x"}]) == {"error": "x"}
+
+
+def test_targets_say_met_or_missed_from_the_numbers(smoke):
+    """The Targets section computes its verdicts: a faster ORT makes the geomean target
+    missed, a slower one met."""
+    out, no_ort = smoke
+    if no_ort:
+        pytest.xfail("ONNX Runtime not installed: no ORT times to judge against")
+    compare = load_compare()
+    doc = json.loads((out / "results.json").read_text())
+    run = doc["models"]["simplenet"]["runs"]["1"]
+    pt2c_ms = compare.engine_ms(run["pt2c"])
+    for ort_ms, verdict in ((pt2c_ms / 2, "**missed**"), (pt2c_ms * 2, "met")):
+        run["ort"]["median_ms"] = ort_ms
+        lines = compare.render_targets(doc["meta"], doc["models"])
+        row = next(l for l in lines if "ONNX Runtime on the geomean, 1T" in l)
+        assert row.rstrip(" |").endswith(verdict), row
