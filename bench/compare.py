@@ -1056,7 +1056,7 @@ def render_load_by_others(meta, results):
                                  "† yes" if disturbed(res) else "no"])
     if not all_loads:
         return lines + ["No measurements.", ""]
-    lines.append(f"{len(all_loads)} measurements; others' CPU use median "
+    lines.append(f"{len(all_loads)} measurements (the median rounds kept); others' CPU use median "
                  f"{float(np.median(all_loads)):.2f} cores, max {max(all_loads):.2f}; "
                  f"{len(rows)} above {QUIET_CORES:g} cores, of which "
                  f"{sum(r[-1] != 'no' for r in rows)} left too few cores free (†):")

@@ -687,6 +687,18 @@ static void run_f32(bin_op op, const float *x, int64_t sx, const float *y, int64
     case BIN_DIV:
         F32_RUN(a / b);
         return;
+    case BIN_POW: /* x ** 2 and x ** 3 (GELU's tanh form) as pow_f32 computes them, vectorized */
+        if (sx == 1 && sy == 0 && (y[0] == 2.0f || y[0] == 3.0f)) {
+            if (y[0] == 2.0f)
+                for (int64_t j = 0; j < n; j++)
+                    z[j] = x[j] * x[j];
+            else
+                for (int64_t j = 0; j < n; j++)
+                    z[j] = x[j] * x[j] * x[j];
+            return;
+        }
+        F32_RUN(pow_f32(a, b));
+        return;
     default:
         F32_RUN(bin_f32(op, a, b, alpha));
         return;

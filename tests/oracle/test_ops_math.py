@@ -106,7 +106,7 @@ def arith_float(x, y):
             aten.add.Scalar(x, 2), aten.sub.Scalar(x, 1.5, 2), aten.mul.Scalar(x, 0.1),
             aten.div.Scalar(x, 3), aten.rsub.Scalar(x, 2), aten.rsub.Tensor(x, y, alpha=3),
             2 - x, x * 0.1, x / 7, x + True,
-            x ** 2, x ** 3, yp ** 0.5, yp ** -1, yp ** -0.5, yp ** -2, yp ** 1.7, 2 ** x,
+            x ** 2, x ** 3, x.t() ** 3, yp ** 0.5, yp ** -1, yp ** -0.5, yp ** -2, yp ** 1.7, 2 ** x,
             2.5 ** x, yp.pow(x), torch.div(x, yp, rounding_mode="floor"),
             torch.div(x, -yp, rounding_mode="trunc"), x // yp, x // -0.3, x % yp, x % -0.7,
             torch.remainder(x, -yp), torch.fmod(x, yp), torch.fmod(x, -0.7),
