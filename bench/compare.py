@@ -969,7 +969,8 @@ def render_targets(meta, results):
     """Each target of the performance issue, met or missed, from this run's numbers; the
     misses are explained in bench/ANALYSIS.md (appended after this section)."""
     lines = ["## Targets", "",
-             "Computed from this run's tables below; each miss is explained in the next section.", ""]
+             "Computed from this run's tables below; each miss is explained in the next "
+             "section.", ""]
     rows = []
     threads = [str(t) for t in meta["settings"]["threads"]]
 
