@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     pt2c_error err;
     if (pt2c_program_open_memory(data, size, "fuzz.pt2", &opts, &prog, &err) != PT2C_OK)
         return 0;
-    for (int v = 0; v <= (int)PT2C_VIEW_SUMMARY; v++) {
+    for (int v = 0; v <= (int)PT2C_VIEW_DOT; v++) {
         char *text = NULL;
         size_t len = 0;
         if (pt2c_program_render(prog, (pt2c_view)v, &text, &len, &err) == PT2C_OK)

@@ -197,7 +197,8 @@ typedef enum pt2c_view {
     PT2C_VIEW_SAMPLE_INPUTS,     /* the same for the archive's sample inputs */
     PT2C_VIEW_RANGE_CONSTRAINTS, /* symbol: [min, max] */
     PT2C_VIEW_JSON,              /* everything, machine readable */
-    PT2C_VIEW_SUMMARY            /* one screen: format, versions, counts, ops */
+    PT2C_VIEW_SUMMARY,           /* one screen: format, versions, counts, ops */
+    PT2C_VIEW_DOT                /* Graphviz digraph of the FX graph; ops without a kernel red */
 } pt2c_view;
 
 /* Render a view into a NUL-terminated string owned by the caller (free with pt2c_free). */

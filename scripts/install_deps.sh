@@ -23,6 +23,8 @@ if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
     # SIMDe (headers only): the test build that emulates the AVX-512 kernel table on CPUs
     # without AVX-512 (scripts/test.sh).
     [ -f /usr/include/simde/x86/avx512.h ] || need_apt+=(libsimde-dev)
+    # Graphviz: `pt2c show --svg` runs dot (the tests draw a graph with it).
+    command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     SUDO=""

@@ -40,6 +40,9 @@ pt2c_status pt2c_program_render(const pt2c_program *prog, pt2c_view view, char *
     case PT2C_VIEW_SUMMARY:
         st = pt2c_view_summary(prog, &sb, err);
         break;
+    case PT2C_VIEW_DOT:
+        st = pt2c_view_dot(prog, &sb, err);
+        break;
     default:
         st = pt2c_error_set(err, PT2C_ERR_ARG, "render: unknown view %d", (int)view);
         break;

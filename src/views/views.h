@@ -8,6 +8,7 @@
  *   ranges.c       RANGE_CONSTRAINTS
  *   json_dump.c    JSON (everything, machine readable)
  *   summary.c      SUMMARY
+ *   dot.c          DOT (a Graphviz digraph of the FX graph: not a PyTorch printout)
  */
 #ifndef PT2C_VIEWS_H
 #define PT2C_VIEWS_H
@@ -22,5 +23,6 @@ pt2c_status pt2c_view_tensors(const pt2c_program *prog, pt2c_tensor_set set, pt2
 pt2c_status pt2c_view_range_constraints(const pt2c_program *prog, pt2c_strbuf *sb, pt2c_error *err);
 pt2c_status pt2c_view_json(const pt2c_program *prog, pt2c_strbuf *sb, pt2c_error *err);
 pt2c_status pt2c_view_summary(const pt2c_program *prog, pt2c_strbuf *sb, pt2c_error *err);
+pt2c_status pt2c_view_dot(const pt2c_program *prog, pt2c_strbuf *sb, pt2c_error *err);
 
 #endif /* PT2C_VIEWS_H */

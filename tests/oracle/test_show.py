@@ -1,7 +1,12 @@
 """`pt2c show` output must equal what PyTorch prints for the reloaded program."""
 import json
+import operator
+import os
+import re
+import shutil
 
 import pytest
+import torch
 
 from conftest import norm, run_pt2c
 from models import SPECS
@@ -97,3 +102,75 @@ def _ints(o):
             yield from _ints(v)
     elif isinstance(o, int):
         yield o
+
+
+# ---------------------------------------------------------------------------------------- #
+# --dot / --svg: a picture of the graph (no PyTorch printout to equal: the FX graph is the
+# reference for its nodes and edges)
+
+DOT_NODE = re.compile(
+    r'^  "((?:[^"\\]|\\.)*)" \[label="((?:[^"\\]|\\.)*)", fillcolor="(#[0-9a-f]{6})"')
+DOT_EDGE = re.compile(r'^  "((?:[^"\\]|\\.)*)" -> "((?:[^"\\]|\\.)*)";$')
+KERNEL_GREEN, NO_KERNEL_RED = "#d9ead3", "#f4cccc"
+
+
+def parse_dot(text):
+    """{name: (label, fill)} and {(from, to)} of `pt2c show --dot` output."""
+    assert text.startswith("digraph ") and text.rstrip().endswith("}"), text[:200]
+    nodes, edges = {}, set()
+    for line in text.splitlines():
+        if m := DOT_NODE.match(line):
+            assert m[1] not in nodes, f"node {m[1]} twice"
+            nodes[m[1]] = (m[2], m[3])
+        elif m := DOT_EDGE.match(line):
+            edges.add((m[1], m[2]))
+    return nodes, edges
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dot_has_every_fx_node_and_edge(saved_models, name):
+    out, ep = _show(saved_models, name, "--dot")
+    nodes, edges = parse_dot(out)
+    graph = ep.graph_module.graph
+    assert list(nodes) == [n.name for n in graph.nodes]  # FX order, FX names
+    want = {(i.name, n.name) for n in graph.nodes for i in n.all_input_nodes}
+    assert edges == want
+    for n in graph.nodes:
+        label, fill = nodes[n.name]
+        if n.op == "call_function" and n.target is not operator.getitem:
+            assert str(n.target) in label, (n.name, label)
+            assert fill == KERNEL_GREEN, (n.name, label)  # every zoo op has a kernel
+        val = n.meta.get("val")
+        if isinstance(val, torch.Tensor):
+            assert "[" + ", ".join(str(s) for s in val.shape) + "]" in label, (n.name, label)
+
+
+def test_dot_marks_ops_without_a_kernel_red(tmp_path):
+    class Bessel(torch.nn.Module):
+        def forward(self, x):
+            return torch.special.bessel_j0(x).relu()
+
+    path = tmp_path / "bessel.pt2"
+    torch.export.save(torch.export.export(Bessel(), (torch.randn(3, 4),)), str(path))
+    r = run_pt2c("show", path, "--dot")
+    assert r.returncode == 0, r.stderr
+    nodes, _ = parse_dot(r.stdout)
+    assert nodes["special_bessel_j0"][1] == NO_KERNEL_RED
+    assert "no pt2c kernel" in nodes["special_bessel_j0"][0]
+    assert nodes["relu"][1] == KERNEL_GREEN
+    assert "parameter" not in nodes["x"][0] and "user input" in nodes["x"][0]
+
+
+def test_svg_through_graphviz_or_a_clear_refusal(saved_models, tmp_path):
+    path, _ = saved_models["simplenet_a"]
+    r = run_pt2c("show", path, "--svg")
+    if shutil.which("dot"):
+        assert r.returncode == 0, r.stderr
+        assert "<svg" in r.stdout and r.stdout.rstrip().endswith("</svg>")
+    else:
+        assert r.returncode == 1 and r.stdout == ""
+        assert "needs Graphviz's dot" in r.stderr and r.stderr.count("\n") == 1
+    # Without dot on PATH the refusal is one line naming the file, whatever is installed.
+    r = run_pt2c("show", path, "--svg", env={**os.environ, "PATH": str(tmp_path)})
+    assert r.returncode == 1 and r.stdout == ""
+    assert str(path) in r.stderr and "apt-get install graphviz" in r.stderr
