@@ -15,6 +15,7 @@ head -c 5000 examples/simple_net.pt2 > "$out/truncated.pt2"
 runs=(
     "show examples/simple_net.pt2"
     "show --graph examples/simple_net.pt2"
+    "show --dot $legacy"
     "show --json $legacy"
     "extract examples/simple_net.pt2 $out/extracted"
     "check $legacy"
