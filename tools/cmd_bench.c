@@ -253,6 +253,11 @@ static void print_table_row(int node_w, int op_w, const prof_row *row, double to
         printf("  %10s  %8s\n", "-", "-");
 }
 
+/* Nodes listed in the profile: --top of them, all with --top 0. */
+static size_t top_count(const bench_args *a, const bench_report *r) {
+    return a->top == 0 || r->n_nodes < (size_t)a->top ? r->n_nodes : (size_t)a->top;
+}
+
 static void text_report(const bench_args *a, const bench_report *r) {
     static const char *const sources[] = {"inputs from files", "sample inputs", "random inputs"};
     printf("%s: %d thread%s, %s kernels, %s", a->model, r->stats.n_threads,
@@ -282,7 +287,7 @@ static void text_report(const bench_args *a, const bench_report *r) {
     for (size_t k = 0; k < r->n_ops; k++)
         if ((int)strlen(r->ops[k].op) > op_w)
             op_w = (int)strlen(r->ops[k].op);
-    size_t n_top = a->top == 0 || r->n_nodes < (size_t)a->top ? r->n_nodes : (size_t)a->top;
+    size_t n_top = top_count(a, r);
     for (size_t k = 0; k < n_top; k++)
         if ((int)strlen(r->nodes[k].node) > node_w)
             node_w = (int)strlen(r->nodes[k].node);
@@ -380,7 +385,7 @@ static void json_report(const bench_args *a, const bench_report *r) {
     json_key_number("gflops", gflops_of(r->flop, r->median_ms), 6);
     json_rows("by_op", r->ops, r->n_ops, r->total_ms);
     fputs(",\n", stdout);
-    size_t n_top = a->top == 0 || r->n_nodes < (size_t)a->top ? r->n_nodes : (size_t)a->top;
+    size_t n_top = top_count(a, r);
     json_rows("top_nodes", r->nodes, n_top, r->total_ms);
     fputs("\n}\n", stdout);
 }

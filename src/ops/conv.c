@@ -410,7 +410,7 @@ static void pack_im2col_padded(const void *ctx, int64_t k0, int64_t kc, int64_t 
     enum { MAX_RUNS = 64 };
     int64_t run_j[MAX_RUNS], run_len[MAX_RUNS], run_off[MAX_RUNS];
     int n_runs = 0;
-    const int64_t s = g->s[1], Hp = ic->lay.Hp, Wph = ic->lay.Wph;
+    const int64_t Wph = ic->lay.Wph;
     for (int64_t j = 0; j < n && n_runs < MAX_RUNS;) {
         int64_t pix = x0 + j, oy = pix / g->OW, ox = pix % g->OW;
         int64_t len = g->OW - ox < n - j ? g->OW - ox : n - j;
@@ -420,8 +420,6 @@ static void pack_im2col_padded(const void *ctx, int64_t k0, int64_t kc, int64_t 
         n_runs++;
         j += len;
     }
-    (void)s;
-    (void)Hp;
     if (n_runs == 1 && run_len[0] == 16 && tile == 16) { /* a whole panel in one output row */
         const float *base = ic->planes + run_off[0];
         for (int64_t kk = 0; kk < kc; kk++) /* constant size: inlined vector moves */
@@ -431,13 +429,11 @@ static void pack_im2col_padded(const void *ctx, int64_t k0, int64_t kc, int64_t 
     for (int64_t kk = 0; kk < kc; kk++) {
         float *row = dst + kk * tile;
         const float *base = ic->planes + ic->koff[k0 + kk];
-        {
-            for (int q = 0; q < n_runs; q++) {
-                const float *src = base + run_off[q];
-                float *o = row + run_j[q];
-                for (int64_t t = 0; t < run_len[q]; t++)
-                    o[t] = src[t];
-            }
+        for (int q = 0; q < n_runs; q++) {
+            const float *src = base + run_off[q];
+            float *o = row + run_j[q];
+            for (int64_t t = 0; t < run_len[q]; t++)
+                o[t] = src[t];
         }
         for (int64_t t = n; t < tile; t++)
             row[t] = 0.0f;

@@ -118,13 +118,8 @@ static void pack_a_raw(const pt2c_gemm_operand *o, int64_t k0, int64_t kc, int64
     }
 }
 
-/* Rows of a full panel: fixed-width copies the compiler turns into vector moves (a memcpy
- * call per 64 bytes costs more than the copy). */
-#define COPY_ROWS(W)                                                                               \
-    for (int64_t k = 0; k < kc; k++)                                                               \
-        memcpy(dst + k * (W), b + (k0 + k) * o->ld + x0, (W) * sizeof(float));
-
-/* dst[k * tile + j] = B(k0 + k, x0 + j) for j < n, zero up to tile. */
+/* dst[k * tile + j] = B(k0 + k, x0 + j) for j < n, zero up to tile: one panel (full panels
+ * of a raw B[K, N] go through pack_b_rows). */
 static void pack_b_raw(const pt2c_cpu *cpu, const pt2c_gemm_operand *o, int64_t k0, int64_t kc,
                        int64_t x0, int64_t n, int64_t tile, float *dst) {
     const float *b = o->data;
@@ -132,17 +127,8 @@ static void pack_b_raw(const pt2c_cpu *cpu, const pt2c_gemm_operand *o, int64_t 
         cpu->pack_transposed(b, o->ld, k0, kc, x0, n, tile, dst);
         return;
     }
-    if (n == tile) { /* B[K, N], a full panel */
-        if (tile == 16) {
-            COPY_ROWS(16)
-        } else if (tile == 32) {
-            COPY_ROWS(32)
-        } else {
-            COPY_ROWS(tile)
-        }
-        return;
-    }
-    memset(dst, 0, sizeof(float) * (size_t)(kc * tile));
+    if (n < tile)
+        memset(dst, 0, sizeof(float) * (size_t)(kc * tile));
     for (int64_t k = 0; k < kc; k++) /* each k is a contiguous run of columns */
         memcpy(dst + k * tile, b + (k0 + k) * o->ld + x0, sizeof(float) * (size_t)n);
 }
@@ -196,12 +182,11 @@ void pt2c_gemm_pack_a(const pt2c_cpu *cpu, const float *a, int64_t lda, bool tra
 void pt2c_gemm_pack_b(const pt2c_cpu *cpu, const float *b, int64_t ldb, bool trans, int64_t K,
                       int64_t N, float *dst) {
     pt2c_gemm_operand o = pt2c_gemm_raw(b, ldb, trans);
-    int64_t nr = cpu->gemm_nr;
-    for (int64_t n = 0; n < N; n += nr)
+    int64_t nr = cpu->gemm_nr, full = trans ? 0 : N / nr; /* a raw B's full panels by rows */
+    pack_b_rows(&o, 0, K, 0, full, nr, dst);
+    for (int64_t n = full * nr; n < N; n += nr)
         pack_b_raw(cpu, &o, 0, K, n, N - n < nr ? N - n : nr, nr, dst + (n / nr) * K * nr);
 }
-
-#undef COPY_ROWS
 
 /* ---------------------------------------------------------------------------------------- */
 /* float32                                                                                  */
