@@ -40,14 +40,7 @@ static void put_id(pt2c_strbuf *sb, const char *name) {
 static void put_value(pt2c_strbuf *sb, const fx_node *n) {
     if (n->meta == FX_META_TENSOR) {
         pt2c_strbuf_puts(sb, "\\n");
-        pt2c_strbuf_puts(sb, pt2c_dtype_abbr(n->tensor->dtype));
-        pt2c_strbuf_putc(sb, '[');
-        for (int32_t d = 0; d < n->tensor->rank; d++) {
-            if (d)
-                pt2c_strbuf_puts(sb, ", ");
-            pt2c_sym_print(&n->tensor->sizes[d], sb);
-        }
-        pt2c_strbuf_putc(sb, ']');
+        fx_put_dtype_sizes(sb, n->tensor);
     } else if (n->meta == FX_META_SYM) {
         pt2c_strbuf_puts(sb, "\\nSym(");
         pt2c_sym_print(n->sym, sb);

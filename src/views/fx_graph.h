@@ -50,6 +50,10 @@ typedef struct fx_graph {
     pt2c_strmap by_name; /* name -> index */
 } fx_graph;
 
+/* "f32[1, s0, 3]": a value's dtype and sizes as the readable module annotates them, without
+ * the device (fx_print.c). */
+void fx_put_dtype_sizes(pt2c_strbuf *sb, const pt2c_tensor_meta *m);
+
 /* Rebuild the FX graph of g in arena. sig (nullable) names constant user inputs. */
 pt2c_status fx_graph_build(const pt2c_graph *g, const pt2c_graph_signature *sig, pt2c_arena *arena,
                            fx_graph *out, pt2c_error *err);

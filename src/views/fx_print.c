@@ -250,7 +250,7 @@ static void put_arg(pt2c_strbuf *sb, const pt2c_arg *a, print_mode mode, int dep
 /* ---------------------------------------------------------------------------------------- */
 /* Annotations                                                                              */
 
-static void put_tensor_annotation(pt2c_strbuf *sb, const pt2c_tensor_meta *m) {
+void fx_put_dtype_sizes(pt2c_strbuf *sb, const pt2c_tensor_meta *m) {
     pt2c_strbuf_puts(sb, pt2c_dtype_abbr(m->dtype));
     pt2c_strbuf_putc(sb, '[');
     for (int32_t d = 0; d < m->rank; d++) {
@@ -259,6 +259,10 @@ static void put_tensor_annotation(pt2c_strbuf *sb, const pt2c_tensor_meta *m) {
         pt2c_sym_print(&m->sizes[d], sb);
     }
     pt2c_strbuf_putc(sb, ']');
+}
+
+static void put_tensor_annotation(pt2c_strbuf *sb, const pt2c_tensor_meta *m) {
+    fx_put_dtype_sizes(sb, m);
     put_device(sb, &m->device, MODE_GRAPH);
 }
 
