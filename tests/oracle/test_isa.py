@@ -59,25 +59,31 @@ def zoo_names():
     return SUBSET
 
 
+def assert_same_bits_as_default(prog, tmp_path, isa, binary=None, label=None, timeout=300):
+    """Run prog with the default table and with `isa` (through `binary`, default the build
+    under test): every output must be the same bits."""
+    label = label or isa
+    ref = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path / "auto",
+                   "--threads", 2, timeout=300)
+    assert ref.returncode == 0, ref.stderr
+    r = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path / "isa", "--threads", 2,
+                 "--iterations", 2, binary=binary, env=env_with(isa), timeout=timeout)
+    assert r.returncode == 0, r.stderr
+    assert f"{isa} kernels" in r.stdout, r.stdout
+    want = load_outputs(tmp_path / "auto", len(prog.expected))
+    got = load_outputs(tmp_path / "isa", len(prog.expected))
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g.tobytes() == w.tobytes(), \
+            f"output {i}: {int(np.sum(g != w))} elements differ between {label} and the default"
+
+
 @pytest.mark.parametrize("isa", ISAS)
 @pytest.mark.parametrize("dialect", ["export", "core_aten"])
 @pytest.mark.parametrize("name", SUBSET)
 def test_zoo_same_bits_on_every_isa(zoo_program, zoo_names, tmp_path, name, dialect, isa):
     if not supported(isa):
         pytest.skip(f"this CPU lacks {isa} (flags in /proc/cpuinfo)")
-    prog = zoo_program(name, dialect, 1)
-    ref = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path / "auto",
-                   "--threads", 2, timeout=300)
-    assert ref.returncode == 0, ref.stderr
-    r = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path / isa, "--threads", 2,
-                 "--iterations", 2, env=env_with(isa), timeout=300)
-    assert r.returncode == 0, r.stderr
-    assert f"{isa} kernels" in r.stdout, r.stdout
-    want = load_outputs(tmp_path / "auto", len(prog.expected))
-    got = load_outputs(tmp_path / isa, len(prog.expected))
-    for i, (g, w) in enumerate(zip(got, want)):
-        assert g.tobytes() == w.tobytes(), \
-            f"output {i}: {int(np.sum(g != w))} elements differ between {isa} and the default"
+    assert_same_bits_as_default(zoo_program(name, dialect, 1), tmp_path, isa)
 
 
 @pytest.mark.parametrize("dialect", ["export", "core_aten"])
@@ -89,20 +95,8 @@ def test_zoo_same_bits_on_emulated_avx512(zoo_program, zoo_names, tmp_path, name
         pytest.skip("the emulation runs on AVX2, which this CPU lacks")
     if not Path(emulator_bin()).exists():
         pytest.skip(f"no emulation build at {emulator_bin()} (scripts/test.sh builds it)")
-    prog = zoo_program(name, dialect, 1)
-    ref = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path / "auto",
-                   "--threads", 2, timeout=300)
-    assert ref.returncode == 0, ref.stderr
-    r = run_pt2c("run", prog.path, *input_args(prog), "-o", tmp_path / "emu", "--threads", 2,
-                 "--iterations", 2, binary=emulator_bin(), env=env_with("avx512"), timeout=600)
-    assert r.returncode == 0, r.stderr
-    assert "avx512 kernels" in r.stdout, r.stdout
-    want = load_outputs(tmp_path / "auto", len(prog.expected))
-    got = load_outputs(tmp_path / "emu", len(prog.expected))
-    for i, (g, w) in enumerate(zip(got, want)):
-        assert g.tobytes() == w.tobytes(), \
-            f"output {i}: {int(np.sum(g != w))} elements differ between emulated avx512 and " \
-            "the default"
+    assert_same_bits_as_default(zoo_program(name, dialect, 1), tmp_path, "avx512",
+                                binary=emulator_bin(), label="emulated avx512", timeout=600)
 
 
 def test_unknown_isa_is_refused(zoo_program):
