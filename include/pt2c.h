@@ -237,6 +237,46 @@ PT2C_API pt2c_status pt2c_tensor_write_npy(const pt2c_tensor_info *tensor, const
                                            pt2c_error *err);
 
 /* ---------------------------------------------------------------------------------------- */
+/* Graph passes: rewrite the program in place (src/passes/). Afterwards every view, the
+ * runner and pt2c_program_save see the rewritten program.                                  */
+
+/* The passes, in the order the default pipeline would run them. */
+PT2C_API size_t pt2c_pass_count(void);
+PT2C_API const char *pt2c_pass_name(size_t index);    /* "dce"; NULL past the end */
+PT2C_API const char *pt2c_pass_summary(size_t index); /* one line */
+/* The passes pt2c_program_optimize runs when none are named: exact rewrites only (the
+ * outputs keep their bits). */
+#define PT2C_DEFAULT_PASSES "functionalize,fold_constants,dce"
+
+/* What one pass did. */
+typedef struct pt2c_pass_result {
+    const char *pass;     /* its name */
+    int64_t nodes_before; /* graph nodes before and after */
+    int64_t nodes_after;
+    int64_t inputs_before; /* placeholders (weights, buffers, constants, inputs) */
+    int64_t inputs_after;
+    int64_t rewrites; /* the pass's own count: nodes folded, patterns replaced, ... */
+} pt2c_pass_result;
+
+/* Called after each pass, once the program has been verified: print it, measure it. A
+ * status other than PT2C_OK stops the pipeline and is returned. */
+typedef pt2c_status (*pt2c_pass_hook)(void *user, const pt2c_program *prog,
+                                      const pt2c_pass_result *result, pt2c_error *err);
+
+typedef struct pt2c_optimize_options {
+    const char *passes;  /* "a,b,c" in that order; NULL: PT2C_DEFAULT_PASSES; "": none */
+    pt2c_pass_hook hook; /* nullable */
+    void *hook_user;
+} pt2c_optimize_options;
+
+/* Run the passes on the program (opts may be NULL). An unknown pass name fails before any
+ * pass runs. After each pass the graph is verified (every value defined before use, every
+ * tensor described, the signature matching the placeholders); a pass that breaks it is an
+ * internal error naming the pass. */
+PT2C_API pt2c_status pt2c_program_optimize(pt2c_program *prog, const pt2c_optimize_options *opts,
+                                           pt2c_error *err);
+
+/* ---------------------------------------------------------------------------------------- */
 /* Running a program on the CPU.                                                            */
 /*                                                                                          */
 /*     pt2c_runner *r;                                                                      */

@@ -30,6 +30,15 @@ int pt2c_cli_open_program(const char *path, pt2c_program **prog) {
     return 0;
 }
 
+int pt2c_cli_optimize(const char *path, pt2c_program *prog, const char *passes) {
+    pt2c_error err;
+    pt2c_optimize_options opts = {0};
+    opts.passes = passes && strcmp(passes, "none") == 0 ? "" : passes;
+    if (pt2c_program_optimize(prog, &opts, &err) != PT2C_OK)
+        return pt2c_cli_fail(path, &err);
+    return 0;
+}
+
 int pt2c_cli_make_dir(const char *path) {
     if (mkdir(path, 0755) == 0 || errno == EEXIST) {
         struct stat st;

@@ -50,6 +50,9 @@ int pt2c_cli_fail(const char *file, const pt2c_error *err);
 int pt2c_cli_usage_error(const char *msg);
 /* pt2c_program_open with the error printed; returns 0 or the exit code. */
 int pt2c_cli_open_program(const char *path, pt2c_program **prog);
+/* pt2c_program_optimize with passes ("a,b", "none", NULL: the default pipeline), the error
+ * printed; returns 0 or the exit code. */
+int pt2c_cli_optimize(const char *path, pt2c_program *prog, const char *passes);
 /* mkdir -p for one level: 0 when path is a directory afterwards, else prints and 1. */
 int pt2c_cli_make_dir(const char *path);
 /* A whole decimal number in [min, max] (0), or 1 when s is not one. */

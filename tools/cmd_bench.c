@@ -6,6 +6,7 @@
  * inputs, else seeded random tensors):
  *
  *   load_ms        pt2c_program_open + pt2c_runner_create
+ *   passes_ms      pt2c_program_optimize (the graph passes, part of load_ms)
  *   plan_ms        pt2c_runner_prepare once the inputs are set: shapes, buffers, packed weights
  *   first_run_ms   the first pt2c_runner_run
  *   --warmup runs, untimed; then --iterations runs, each timed: median, p90 (nearest rank),
@@ -39,6 +40,7 @@ static const char bench_help[] =
     "      --warmup N             untimed runs before the timed ones (default 3)\n"
     "      --iterations N         timed runs (default 20); then max(5, N/4) runs of a\n"
     "                             second runner with profiling on give the per-op times\n"
+    "      --passes LIST          graph passes to run first (see pt2c run --help)\n"
     "      --no-fusion            run every node as exported (see pt2c run --help)\n"
     "      --top N                the N slowest nodes in the profile (default 10; 0: all)\n"
     "      --json                 one JSON object on stdout instead of tables\n";
@@ -56,6 +58,7 @@ typedef struct bench_args {
     long top; /* nodes listed; 0: all */
     bool json;
     bool no_fusion;
+    const char *passes; /* NULL: the default pipeline */
 } bench_args;
 
 /* One line of a profile table: a node, or every node of one op summed. */
@@ -70,7 +73,7 @@ typedef struct prof_row {
 
 typedef struct bench_report {
     pt2c_cli_source source;
-    double load_ms, plan_ms, first_run_ms;
+    double load_ms, passes_ms, plan_ms, first_run_ms;
     double median_ms, p90_ms, min_ms, mean_ms; /* over the timed runs */
     uint64_t peak_rss_bytes;
     pt2c_runner_stats stats; /* of the timed runner */
@@ -95,7 +98,8 @@ static int parse_bench_args(int argc, char **argv, bench_args *a) {
         const char *s = argv[i];
         bool takes_value = strcmp(s, "-i") == 0 || strcmp(s, "--threads") == 0 ||
                            strcmp(s, "--seed") == 0 || strcmp(s, "--warmup") == 0 ||
-                           strcmp(s, "--iterations") == 0 || strcmp(s, "--top") == 0;
+                           strcmp(s, "--iterations") == 0 || strcmp(s, "--top") == 0 ||
+                           strcmp(s, "--passes") == 0;
         char msg[256];
         if (takes_value && i + 1 >= argc) {
             snprintf(msg, sizeof msg, "bench: %s needs a value", s);
@@ -129,6 +133,8 @@ static int parse_bench_args(int argc, char **argv, bench_args *a) {
             a->json = true;
         } else if (strcmp(s, "--no-fusion") == 0) {
             a->no_fusion = true;
+        } else if (strcmp(s, "--passes") == 0) {
+            a->passes = argv[++i];
         } else if (s[0] == '-') {
             snprintf(msg, sizeof msg, "bench: unknown option '%s'", s);
             return pt2c_cli_usage_error(msg);
@@ -264,8 +270,8 @@ static void text_report(const bench_args *a, const bench_report *r) {
            r->stats.n_threads == 1 ? "" : "s", pt2c_isa_name(r->stats.isa), sources[r->source]);
     if (r->source == PT2C_CLI_INPUTS_RANDOM)
         printf(" (seed %llu)", a->seed);
-    printf("\nload %.3f ms, plan %.3f ms, first run %.3f ms\n", r->load_ms, r->plan_ms,
-           r->first_run_ms);
+    printf("\nload %.3f ms (graph passes %.3f ms), plan %.3f ms, first run %.3f ms\n", r->load_ms,
+           r->passes_ms, r->plan_ms, r->first_run_ms);
     printf("%ld run%s after %ld warmup: median %.3f ms, p90 %.3f ms, min %.3f ms, mean %.3f ms\n",
            a->iterations, a->iterations == 1 ? "" : "s", a->warmup, r->median_ms, r->p90_ms,
            r->min_ms, r->mean_ms);
@@ -370,6 +376,7 @@ static void json_report(const bench_args *a, const bench_report *r) {
     json_string(pt2c_isa_name(r->stats.isa));
     printf(",\n  \"iterations\": %ld,\n  \"warmup\": %ld,\n", a->iterations, a->warmup);
     json_key_number("load_ms", r->load_ms, 6);
+    json_key_number("passes_ms", r->passes_ms, 6);
     json_key_number("plan_ms", r->plan_ms, 6);
     json_key_number("first_run_ms", r->first_run_ms, 6);
     json_key_number("median_ms", r->median_ms, 6);
@@ -436,6 +443,10 @@ static int bench_main(int argc, char **argv) {
     rc = pt2c_cli_open_program(a.model, &prog);
     if (rc)
         return rc;
+    double tp = pt2c_cli_now();
+    if ((rc = pt2c_cli_optimize(a.model, prog, a.passes)) != 0)
+        goto done;
+    r.passes_ms = (pt2c_cli_now() - tp) * 1e3;
     pt2c_run_options opts = {.n_threads = a.threads, .no_fusion = a.no_fusion};
     if (pt2c_runner_create(prog, &opts, &runner, &err) != PT2C_OK) {
         rc = pt2c_cli_fail(a.model, &err);

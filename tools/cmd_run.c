@@ -21,6 +21,9 @@ static const char run_help[] =
     "      --verbose              print how many shape plans were made and reused, and\n"
     "                             the memory the plan uses\n"
     "      --meta                 print each node's output dtype and shape, run nothing\n"
+    "      --passes LIST          graph passes to run first (default " PT2C_DEFAULT_PASSES ";\n"
+    "                             'none' runs the graph as exported; pt2c opt --help lists\n"
+    "                             them)\n"
     "      --no-fusion            run every node as exported (no conv+batch norm+add+relu\n"
     "                             steps): to check what fusion changes\n";
 
@@ -33,6 +36,7 @@ typedef struct run_args {
     unsigned long long seed;
     int meta;
     int no_fusion;
+    const char *passes; /* NULL: the default pipeline */
     long iterations;
     int verbose;
     int group_end[PT2C_CLI_MAX_INPUTS]; /* input sets: files [group_end[g-1], group_end[g]) */
@@ -70,6 +74,8 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
             a->meta = 1;
         } else if (strcmp(s, "--no-fusion") == 0) {
             a->no_fusion = 1;
+        } else if (strcmp(s, "--passes") == 0 && has_value) {
+            a->passes = argv[++i];
         } else if (strcmp(s, "--verbose") == 0) {
             a->verbose = 1;
         } else if (strcmp(s, "--next") == 0) {
@@ -152,6 +158,8 @@ static int run_main(int argc, char **argv) {
         return rc;
     pt2c_error err;
     pt2c_runner *runner = NULL;
+    if ((rc = pt2c_cli_optimize(a.model, prog, a.passes)) != 0)
+        goto done;
     pt2c_run_options opts = {0};
     opts.n_threads = a.threads;
     opts.no_fusion = a.no_fusion;

@@ -595,6 +595,14 @@ void pt2c_k_unary_float(const pt2c_kernel_args *args, int ith, int nth) {
             dst[i] = unary_f32(p->fn, src[i], lo, hi);
         return;
     }
+    if (p->fn == UN_LOGICAL_NOT && x->dtype == PT2C_DTYPE_BOOL) {
+        /* Masks (attention's "row is all masked"): a byte loop the compiler vectorizes. */
+        const uint8_t *src = x->data;
+        uint8_t *dst = out->data;
+        for (int64_t i = begin; i < end; i++)
+            dst[i] = src[i] == 0;
+        return;
+    }
     if (gives_bool(p->fn)) {
         uint8_t *dst = out->data;
         bool is_float = pt2c_dtype_is_float(x->dtype);
