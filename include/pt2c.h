@@ -173,14 +173,22 @@ typedef struct pt2c_open_options {
  * uncompressed and aligned are used in place. opts may be NULL. */
 PT2C_API pt2c_status pt2c_program_open(const char *path, const pt2c_open_options *opts,
                                        pt2c_program **out, pt2c_error *err);
-/* Close and free everything the program owns. NULL is a no-op. */
 /* Open a .pt2 held in memory (a model linked into flash, a fuzzer's input). The bytes are
  * borrowed: they must stay valid and unchanged until pt2c_program_close. name is used in
  * messages (NULL: "<memory>"). */
 PT2C_API pt2c_status pt2c_program_open_memory(const void *data, size_t size, const char *name,
                                               const pt2c_open_options *opts, pt2c_program **out,
                                               pt2c_error *err);
+/* Close and free everything the program owns. NULL is a no-op. */
 PT2C_API void pt2c_program_close(pt2c_program *prog);
+/* Write the program as it is now (after any changes made in memory) as a .pt2 that
+ * torch.export.load reads: always the current PT2 archive layout (schema 8.20, raw
+ * 64-byte-aligned weights, tied weights sharing one payload), whichever layout it was read
+ * from; sample inputs and extra files are carried over. Atomic: a temporary file in the
+ * same directory, then rename, so path may be the file the program was opened from, and
+ * the target is untouched on failure. Programs holding custom objects or tensor subclasses
+ * are refused (PT2C_ERR_UNSUPPORTED) rather than written without them. */
+PT2C_API pt2c_status pt2c_program_save(const pt2c_program *prog, const char *path, pt2c_error *err);
 /* Free memory the program handed out (rendered text). */
 PT2C_API void pt2c_free(const pt2c_program *prog, void *ptr);
 

@@ -1,8 +1,8 @@
 /*
  * cli.h - what the verbs of the pt2c tool share. The tool is one file per verb
- * (cmd_show.c, cmd_extract.c, cmd_check.c, cmd_run.c, cmd_bench.c); pt2c.c dispatches and
- * prints the usage text, which it assembles from each verb's own help. Like any other
- * client the tool uses only include/pt2c.h, and it is the only code that prints or exits.
+ * (cmd_show.c, cmd_extract.c, cmd_check.c, cmd_run.c, cmd_bench.c, cmd_opt.c); pt2c.c dispatches
+ * and prints the usage text, which it assembles from each verb's own help. Like any other client
+ * the tool uses only include/pt2c.h, and it is the only code that prints or exits.
  *
  * A verb, e.g. in cmd_check.c:
  *
@@ -40,6 +40,7 @@ extern const pt2c_cli_verb pt2c_cmd_extract;
 extern const pt2c_cli_verb pt2c_cmd_check;
 extern const pt2c_cli_verb pt2c_cmd_run;
 extern const pt2c_cli_verb pt2c_cmd_bench;
+extern const pt2c_cli_verb pt2c_cmd_opt;
 
 /* ---------------------------------------------------------------------------------------- */
 /* Errors: one line on stderr each                                                          */

@@ -1,4 +1,5 @@
-/* program.c - the public program API: open, close, tensors. Views are in views/render.c. */
+/* program.c - the public program API: open, close, save, tensors. Views are in
+ * views/render.c. */
 #include "api/program.h"
 
 #include <string.h>
@@ -62,6 +63,13 @@ void pt2c_program_close(pt2c_program *prog) {
         pt2c_file_unmap(&prog->file);
     pt2c_arena_deinit(&prog->arena);
     pt2c_dealloc(prog->allocator, prog, sizeof *prog);
+}
+
+pt2c_status pt2c_program_save(const pt2c_program *prog, const char *path, pt2c_error *err) {
+    pt2c_error_clear(err);
+    PT2C_CHECK(prog && path && path[0], err, PT2C_ERR_ARG,
+               "save: a program and a path are required");
+    return pt2c_pt2_save(prog, path, err);
 }
 
 void pt2c_free(const pt2c_program *prog, void *ptr) {

@@ -44,5 +44,7 @@ struct pt2c_program {
 
 /* Load the archive's contents into prog (the mapping is already in prog->file). */
 pt2c_status pt2c_pt2_load(pt2c_program *prog, const char *model_name, pt2c_error *err);
+/* Write the program as it is now as a PT2 archive at path (format/pt2_write.c). */
+pt2c_status pt2c_pt2_save(const pt2c_program *prog, const char *path, pt2c_error *err);
 
 #endif /* PT2C_PROGRAM_H */

@@ -10,6 +10,8 @@
  * Errors name the entry and the JSON path: "json: models/model.json: graph_module.graph.
  * nodes[3].inputs[1].arg: unknown Argument member 'as_foo'".
  *
+ * export_write.c is the inverse: pt2c_export_json_write gives back the JSON text.
+ *
  * Example:
  *     pt2c_exported_program ep;
  *     PT2C_TRY(pt2c_export_json_parse(text, n, "models/model.json", &arena, &limits, &ep, err));
@@ -39,5 +41,19 @@ pt2c_status pt2c_export_json_parse_payload_config(const char *text, size_t len, 
                                                   pt2c_arena *arena, const pt2c_limits *limits,
                                                   pt2c_payload_meta **out, int64_t *n_out,
                                                   pt2c_error *err);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Writing (export_write.c): the inverse, as torch 2.13 writes schema 8.20.                  */
+
+/* The schema version written, whatever the program was read from. */
+enum { PT2C_WRITE_SCHEMA_MAJOR = 8, PT2C_WRITE_SCHEMA_MINOR = 20 };
+
+/* Append the ExportedProgram JSON of ep to out (torch's models/<m>.json). Errors: a
+ * required string is NULL or a kind is out of range (PT2C_ERR_ARG), out of memory. */
+pt2c_status pt2c_export_json_write(const pt2c_exported_program *ep, pt2c_strbuf *out,
+                                   pt2c_error *err);
+/* Append {"config": {fqn: PayloadMeta}} for metas[0..n), in that order. */
+pt2c_status pt2c_export_json_write_payload_config(const pt2c_payload_meta *metas, int64_t n,
+                                                  pt2c_strbuf *out, pt2c_error *err);
 
 #endif /* PT2C_EXPORT_JSON_H */
