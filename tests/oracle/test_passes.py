@@ -1,0 +1,322 @@
+"""Graph passes (src/passes/, `pt2c opt --passes P`), each alone: the graph before, the
+graph after (which ops went and came), and the same outputs, from pt2c and from PyTorch
+reloading the written file. Then the whole pipeline over the zoo: `pt2c opt` output loads in
+torch.export.load and matches eager (rtol 1e-3, atol 1e-4: folding rounds differently),
+`pt2c run` of it matches, and node counts drop on conv + batch-norm models.
+"""
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.utils._pytree as pytree
+
+from conftest import run_pt2c
+from programs import input_args, load_outputs
+from zoo import DIALECTS, cases
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+OPT_RTOL, OPT_ATOL = 1e-3, 1e-4
+
+
+def export(model, args, tmp_path, dialect="export"):
+    ep = torch.export.export(model.eval(), args)
+    if dialect == "core_aten":
+        ep = ep.run_decompositions()
+    path = tmp_path / f"{dialect}.pt2"
+    torch.export.save(ep, str(path))
+    inputs = []
+    for i, a in enumerate(args):
+        inputs.append(tmp_path / f"in{i}.npy")
+        np.save(inputs[-1], a.numpy())
+    with torch.no_grad():
+        expected = [t.numpy().copy() for t in pytree.tree_leaves(model(*args))]
+    return path, inputs, expected
+
+
+def opt(src, dst, passes):
+    r = run_pt2c("opt", src, "-o", dst, "--passes", passes, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def ops(path):
+    """The op multiset of a .pt2's graph, as PyTorch loads it."""
+    ep = torch.export.load(str(path))
+    return Counter(str(n.target) for n in ep.graph.nodes if n.op == "call_function"), ep
+
+
+def run(path, inputs, tmp_path, passes=None):
+    out = tmp_path / f"out-{path.stem}-{passes}"
+    extra = ["--passes", passes] if passes else []
+    r = run_pt2c("run", path, *[a for p in inputs for a in ("-i", p)], "-o", out, *extra,
+                 timeout=300)
+    return r, out
+
+
+def assert_close(got, expected, rtol=1e-4, atol=1e-5):
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        assert g.shape == e.shape and g.dtype == e.dtype
+        np.testing.assert_allclose(g, e, rtol=rtol, atol=atol)
+
+
+def torch_run(ep, args):
+    with torch.no_grad():
+        return [t.numpy().copy() for t in pytree.tree_leaves(ep.module()(*args))]
+
+
+# ---------------------------------------------------------------------------------------- #
+# functionalize
+
+class ShiftTokens(nn.Module):
+    """BART's shift_tokens_right: writes into a slice view, a select view, then the base."""
+
+    def forward(self, ids):
+        shifted = ids.new_zeros(ids.shape)
+        shifted[:, 1:] = ids[:, :-1].clone()
+        shifted[:, 0] = 2
+        shifted.masked_fill_(shifted == -100, 1)
+        return shifted * 3
+
+
+class StaleView(nn.Module):
+    """A view taken before a write and read after it must see the write (PyTorch aliasing);
+    a write through a transpose and a select reaches the base."""
+
+    def forward(self, x):
+        y = x * 2
+        v = y[1:]
+        y[:, 0] += 1
+        t = y.t()
+        t[0] = 5
+        return v + 1, y
+
+
+@pytest.mark.parametrize("model,make", [
+    (ShiftTokens, lambda: (torch.randint(0, 50, (2, 7)),)),
+    (StaleView, lambda: (torch.randn(4, 3),)),
+], ids=["shift_tokens", "stale_view"])
+def test_functionalize(tmp_path, model, make):
+    torch.manual_seed(0)
+    args = make()
+    path, inputs, expected = export(model(), args, tmp_path)
+    before, _ = ops(path)
+    assert any(t.endswith("_.default") or "_." in t for t in before), before
+    # As exported, pt2c refuses the writes into views (it computes views as copies).
+    r, _ = run(path, inputs, tmp_path, passes="none")
+    assert r.returncode != 0 and "view" in r.stderr, r.stderr
+    out = tmp_path / "functional.pt2"
+    opt(path, out, "functionalize")
+    after, ep = ops(out)
+    inplace = [t for t in after if t.split(".")[-2].endswith("_")]
+    assert not inplace, f"in-place ops left: {inplace}"
+    assert any("scatter" in t for t in after), after
+    assert_close(torch_run(ep, args), expected)
+    r, out_dir = run(out, inputs, tmp_path, passes="none")
+    assert r.returncode == 0, r.stderr
+    assert_close(load_outputs(out_dir, len(expected)), expected)
+
+
+# ---------------------------------------------------------------------------------------- #
+# fold_constants
+
+class ConstantMath(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(16, 8))
+        self.register_buffer("scale", torch.rand(16) + 0.5)
+
+    def forward(self, x):
+        w = self.w.t() * 2 + 1          # weights only: folds
+        return (x @ w) * self.scale.unsqueeze(0)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_fold_constants(tmp_path, dialect):
+    torch.manual_seed(0)
+    args = (torch.randn(3, 8),)
+    path, inputs, expected = export(ConstantMath(), args, tmp_path, dialect)
+    out = tmp_path / "folded.pt2"
+    opt(path, out, "fold_constants,dce")
+    before, _ = ops(path)
+    after, ep = ops(out)
+    assert sum(after.values()) < sum(before.values())
+    # What reads only weights is gone: no transpose/permute, one multiply on x left.
+    assert not any(("permute" in t or ".t." in t or "transpose" in t) for t in after), after
+    assert any(s.kind.name == "CONSTANT_TENSOR" and s.target.startswith("folded_")
+               for s in ep.graph_signature.input_specs)
+    assert "w" not in ep.state_dict, "the folded weight should be gone from the state dict"
+    assert_close(torch_run(ep, args), expected)
+    # Folding runs pt2c's own kernels once: the same bits as computing them every run.
+    r1, o1 = run(path, inputs, tmp_path, passes="none")
+    r2, o2 = run(out, inputs, tmp_path, passes="none")
+    assert r1.returncode == 0 and r2.returncode == 0, r1.stderr + r2.stderr
+    for a, b in zip(load_outputs(o1, 1), load_outputs(o2, 1)):
+        np.testing.assert_array_equal(a, b)
+
+
+# ---------------------------------------------------------------------------------------- #
+# fold_batch_norm and dce
+
+class ConvBnLinearBn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv, self.bn = nn.Conv2d(3, 8, 3, bias=False), nn.BatchNorm2d(8)
+        self.fc, self.bn1 = nn.Linear(8 * 6 * 6, 4), nn.BatchNorm1d(4)
+        for bn in (self.bn, self.bn1):
+            bn.running_mean.uniform_(-1, 1)
+            bn.running_var.uniform_(0.5, 2)
+            bn.weight.data.uniform_(0.5, 2)
+            bn.bias.data.uniform_(-1, 1)
+
+    def forward(self, x):
+        y = torch.relu(self.bn(self.conv(x)))
+        return self.bn1(self.fc(y.flatten(1)))
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_fold_batch_norm_then_dce(tmp_path, dialect):
+    torch.manual_seed(0)
+    args = (torch.randn(2, 3, 8, 8),)
+    path, inputs, expected = export(ConvBnLinearBn(), args, tmp_path, dialect)
+    before, ep0 = ops(path)
+    # Core ATen's linear is permute + addmm: fold_constants first makes its weight a
+    # constant the batch norm can be folded into.
+    folded = tmp_path / "bn.pt2"
+    opt(path, folded, "fold_constants,fold_batch_norm")
+    mid, ep1 = ops(folded)
+    assert not any("batch_norm" in t for t in mid), mid
+    assert sum(mid.values()) < sum(before.values())
+    # The batch norms' parameters are unread now but still placeholders: dce drops them.
+    assert len(ep1.state_dict) == len(ep0.state_dict)
+    cleaned = tmp_path / "dce.pt2"
+    opt(folded, cleaned, "dce")
+    after, ep2 = ops(cleaned)
+    assert after == mid
+    assert not any("bn" in k for k in ep2.state_dict), list(ep2.state_dict)
+    assert len(ep2.graph_signature.input_specs) < len(ep1.graph_signature.input_specs)
+    assert_close(torch_run(ep2, args), expected, OPT_RTOL, OPT_ATOL)
+    r, out_dir = run(cleaned, inputs, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert_close(load_outputs(out_dir, 1), expected, OPT_RTOL, OPT_ATOL)
+
+
+# ---------------------------------------------------------------------------------------- #
+# The CLI
+
+def test_opt_reports_each_pass_and_prints_after(tmp_path):
+    torch.manual_seed(0)
+    path, _, _ = export(ConvBnLinearBn(), (torch.randn(2, 3, 8, 8),), tmp_path, "core_aten")
+    text = opt(path, tmp_path / "o.pt2", "fold_constants,fold_batch_norm,dce")
+    lines = [l for l in text.splitlines() if l and not l.startswith(" ")]
+    assert [l.split()[0] for l in lines[:3]] == ["fold_constants", "fold_batch_norm", "dce"]
+    assert "nodes" in lines[0] and "arena" in lines[0]
+    r = run_pt2c("opt", path, "-o", tmp_path / "p.pt2", "--passes", "fold_constants,dce",
+                 "--print-after", "dce", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "# after dce" in r.stdout and "def forward(self" in r.stdout
+    assert "aten.permute" not in r.stdout.split("# after dce")[1]
+
+
+def test_unknown_pass_is_one_line(tmp_path):
+    torch.manual_seed(0)
+    path, _, _ = export(ConstantMath(), (torch.randn(3, 8),), tmp_path)
+    target = tmp_path / "never.pt2"
+    r = run_pt2c("opt", path, "-o", target, "--passes", "dce,bogus")
+    assert r.returncode != 0
+    assert len(r.stderr.strip().splitlines()) == 1 and "bogus" in r.stderr
+    assert "dce" in r.stderr  # the known passes are listed
+    assert not target.exists()
+    r = run_pt2c("run", path, "--passes", "bogus")
+    assert r.returncode != 0 and "bogus" in r.stderr
+
+
+# ---------------------------------------------------------------------------------------- #
+# The zoo through the whole pipeline
+
+ZOO_CASES = [(n, d, min(b for m, b in cases() if m == n))
+             for n in dict.fromkeys(m for m, _ in cases()) for d in DIALECTS]
+
+
+@pytest.mark.parametrize("name,dialect,batch", ZOO_CASES,
+                         ids=[f"{n}-{d}-b{b}" for n, d, b in ZOO_CASES])
+def test_zoo_full_pipeline(zoo_program, tmp_path, name, dialect, batch):
+    prog = zoo_program(name, dialect, batch)
+    out = tmp_path / "opt.pt2"
+    opt(prog.path, out, "functionalize,fold_constants,fold_batch_norm,dce")
+    before, _ = ops(prog.path)
+    after, ep = ops(out)
+    if any("batch_norm" in t for t in before):
+        assert sum(after.values()) < sum(before.values()), "conv + batch norm should fold"
+    args = [torch.from_numpy(np.load(p)) for p in prog.inputs]
+    assert_close(torch_run(ep, args), prog.expected, OPT_RTOL, OPT_ATOL)
+    r = run_pt2c("run", out, *input_args(prog), "-o", tmp_path / "o", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert_close(load_outputs(tmp_path / "o", len(prog.expected)), prog.expected, OPT_RTOL,
+                 OPT_ATOL)
+
+
+# ---------------------------------------------------------------------------------------- #
+# Hugging Face architectures (tiny configs, random weights): BART's training IR writes into a
+# slice view (shift_tokens_right) and runs only once functionalized.
+
+def _hf(name):
+    import transformers as tf
+    torch.manual_seed(0)
+    if name == "bart":
+        cfg = tf.BartConfig(vocab_size=100, d_model=32, encoder_layers=1, decoder_layers=1,
+                            encoder_attention_heads=2, decoder_attention_heads=2,
+                            encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=64,
+                            use_cache=False)
+        return tf.BartModel(cfg), (torch.randint(3, 100, (2, 10)),)
+    if name == "bert":
+        cfg = tf.BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2,
+                            num_attention_heads=2, intermediate_size=64)
+        return tf.BertModel(cfg), (torch.randint(0, 100, (2, 10)),)
+    if name == "gpt2":
+        cfg = tf.GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=2, n_positions=32,
+                            use_cache=False)
+        return tf.GPT2LMHeadModel(cfg), (torch.randint(0, 100, (2, 10)),)
+    cfg = tf.ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                       intermediate_size=64, image_size=32, patch_size=8)
+    return tf.ViTModel(cfg), (torch.randn(2, 3, 32, 32),)
+
+
+# torch 2.13's own run_decompositions() raises on transformers' GPT-2 (Conv1D's
+# x.view(-1, n) of a non-contiguous tensor): PyTorch cannot make that Core ATen program.
+_TORCH_CANNOT = pytest.mark.xfail(raises=ValueError, strict=True,
+                                  reason="torch 2.13 run_decompositions() fails on GPT-2")
+HF_CASES = [pytest.param(m, d, id=f"{m}-{d}",
+                         marks=[_TORCH_CANNOT] if (m, d) == ("gpt2", "core_aten") else [])
+            for m in ("bart", "bert", "gpt2", "vit") for d in DIALECTS]
+
+
+@pytest.mark.parametrize("name,dialect", HF_CASES)
+def test_hf_full_pipeline(tmp_path, name, dialect):
+    model, args = _hf(name)
+    model.eval()
+    ep = torch.export.export(model, args)
+    path = tmp_path / "m.pt2"
+    torch.export.save(ep, str(path))
+    if dialect == "core_aten":
+        ep = ep.run_decompositions()
+        torch.export.save(ep, str(path))
+    with torch.no_grad():
+        expected = [t.numpy().copy() for t in pytree.tree_leaves(model(*args))]
+    inputs = []
+    for i, a in enumerate(args):
+        inputs.append(tmp_path / f"in{i}.npy")
+        np.save(inputs[-1], a.numpy())
+    # pt2c run applies the default passes (functionalize first): BART's training IR runs.
+    r, out_dir = run(path, inputs, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert_close(load_outputs(out_dir, len(expected)), expected)
+    out = tmp_path / "opt.pt2"
+    opt(path, out, "functionalize,fold_constants,fold_batch_norm,dce")
+    _, ep2 = ops(out)
+    assert_close(torch_run(ep2, args), expected, OPT_RTOL, OPT_ATOL)
+    r, out_dir = run(out, inputs, tmp_path, passes="none")
+    assert r.returncode == 0, r.stderr
+    assert_close(load_outputs(out_dir, len(expected)), expected, OPT_RTOL, OPT_ATOL)
