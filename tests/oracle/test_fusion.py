@@ -114,9 +114,10 @@ def calibrated(model, x):
 # name -> (factory, input shape, ops expected inside fused steps per dialect (substrings of
 #          the --meta lines), bit-identical to --no-fusion). Core ATen decomposes SiLU and
 #          hardswish into several ops: those stay separate (pattern fusion is a graph pass).
+#          The training IR's in-place add_ reaches the plan as add (the functionalize pass).
 CASES = {
     "conv_bn_relu_add": (ConvBnReluAdd, (2, 8, 12, 12),
-                         {"export": ["batch_norm", "add_", "relu"],
+                         {"export": ["batch_norm", "add", "relu"],
                           "core_aten": ["_native_batch_norm_legit_no_training", "add", "relu"]},
                          False),
     "depthwise_block": (DepthwiseBlock, (1, 8, 10, 14),

@@ -202,7 +202,7 @@ def test_legacy_converts(path, tmp_path):
 def test_bad_output_path_is_one_line(saved_models, tmp_path):
     path, _ = saved_models["buf_const"]
     target = tmp_path / "no-such-dir" / "out.pt2"
-    r = run_pt2c("opt", path, "-o", target)
+    r = run_pt2c("opt", path, "-o", target, "--quiet")
     assert r.returncode == 1 and r.stdout == ""
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"pt2c: {target}:"), r.stderr
