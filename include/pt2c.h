@@ -254,7 +254,7 @@ PT2C_API const char *pt2c_pass_name(size_t index);    /* "dce"; NULL past the en
 PT2C_API const char *pt2c_pass_summary(size_t index); /* one line */
 /* The passes pt2c_program_optimize runs when none are named: exact rewrites only (the
  * outputs keep their bits). */
-#define PT2C_DEFAULT_PASSES "functionalize,fold_constants,dce"
+#define PT2C_DEFAULT_PASSES "functionalize,cse,fold_constants,dce"
 
 /* What one pass did. */
 typedef struct pt2c_pass_result {

@@ -19,6 +19,8 @@ static const char opt_help[] =
     "    passes (src/passes/):\n"
     "      functionalize          in-place writes into intermediates and their views ->\n"
     "                             functional ops and *_scatter\n"
+    "      cse                    a pure node repeating an earlier one (same op, same\n"
+    "                             inputs) is dropped; its readers read the earlier one\n"
     "      fold_constants         nodes that read only weights and constants run once;\n"
     "                             their results become constants\n"
     "      fold_batch_norm        conv/linear + eval batch norm -> conv/linear with\n"

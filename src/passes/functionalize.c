@@ -220,9 +220,21 @@ static void resolve_read(void *user, const char **name) {
         r->st = resolve(r->s, i, name);
 }
 
+/* In-place overloads whose functional twin has another overload name (pow_.Scalar is
+ * pow(Tensor, Scalar), while pow.Scalar is pow(Scalar, Tensor)). */
+static const char *const renamed_twins[][2] = {
+    {"torch.ops.aten.pow_.Scalar", "torch.ops.aten.pow.Tensor_Scalar"},
+    {"torch.ops.aten.pow_.Tensor", "torch.ops.aten.pow.Tensor_Tensor"},
+    {"torch.ops.aten.float_power_.Scalar", "torch.ops.aten.float_power.Tensor_Scalar"},
+    {"torch.ops.aten.float_power_.Tensor", "torch.ops.aten.float_power.Tensor_Tensor"},
+};
+
 /* The functional twin of an in-place aten op ("add_.Tensor" -> "add.Tensor"), if pt2c has a
  * kernel for it. */
 static const char *functional_target(fstate *s, const char *target) {
+    for (size_t k = 0; k < sizeof renamed_twins / sizeof renamed_twins[0]; k++)
+        if (strcmp(target, renamed_twins[k][0]) == 0)
+            return pt2c_op_find(renamed_twins[k][1]) ? renamed_twins[k][1] : NULL;
     if (strncmp(target, "torch.ops.aten.", 15) != 0)
         return NULL;
     const char *dot = strchr(target + 15, '.');

@@ -19,6 +19,8 @@ static const pass_def passes[] = {
      "in-place writes into intermediates and their views -> functional ops "
      "and *_scatter",
      pt2c_pass_functionalize},
+    {"cse", "a pure node that repeats an earlier one (same op, same inputs) reads its outputs",
+     pt2c_pass_cse},
     {"fold_constants",
      "evaluate nodes that read only weights and constants; results become "
      "constants",

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from conftest import run_pt2c
 
-KEYS = {"model", "threads", "isa", "iterations", "warmup", "load_ms", "plan_ms",
+KEYS = {"model", "threads", "isa", "iterations", "warmup", "load_ms", "passes_ms", "plan_ms",
         "first_run_ms", "median_ms", "p90_ms", "min_ms", "mean_ms", "peak_rss_bytes",
         "arena_bytes", "intermediate_bytes", "scratch_bytes", "packed_bytes", "gflop_per_run",
         "gflops", "by_op", "top_nodes"}
@@ -120,6 +120,7 @@ def test_bench_json_has_every_key_and_consistent_numbers(models, threads):
         assert isinstance(d[k], float) and d[k] > 0, (k, d[k])
     assert d["p90_ms"] >= d["median_ms"] >= d["min_ms"]
     assert d["mean_ms"] >= d["min_ms"]
+    assert isinstance(d["passes_ms"], float) and 0 <= d["passes_ms"] <= d["load_ms"]
     for k in ("peak_rss_bytes", "arena_bytes", "intermediate_bytes", "scratch_bytes",
               "packed_bytes"):
         assert isinstance(d[k], int) and d[k] >= 0, (k, d[k])

@@ -120,6 +120,35 @@ def test_functionalize(tmp_path, model, make):
 
 
 # ---------------------------------------------------------------------------------------- #
+# cse
+
+class Repeats(nn.Module):
+    """The same op on the same inputs twice (export keeps both), and a random op twice (two
+    draws: never merged)."""
+
+    def forward(self, x):
+        a = torch.sin(x).view(2, -1) + torch.sin(x).view(2, -1)
+        return a * torch.sin(x).view(2, -1)
+
+
+def test_cse(tmp_path):
+    torch.manual_seed(0)
+    args = (torch.randn(2, 3, 4),)
+    path, inputs, expected = export(Repeats(), args, tmp_path)
+    before, _ = ops(path)
+    assert before["aten.sin.default"] == 3 and before["aten.view.default"] == 3
+    out = tmp_path / "cse.pt2"
+    text = opt(path, out, "cse")
+    after, ep = ops(out)
+    assert after["aten.sin.default"] == 1 and after["aten.view.default"] == 1, after
+    assert "cse" in text and "4 rewrites" in text, text
+    assert_close(torch_run(ep, args), expected)
+    r, out_dir = run(out, inputs, tmp_path, passes="none")
+    assert r.returncode == 0, r.stderr
+    assert_close(load_outputs(out_dir, 1), expected)
+
+
+# ---------------------------------------------------------------------------------------- #
 # fold_constants
 
 class ConstantMath(nn.Module):
@@ -245,7 +274,7 @@ ZOO_CASES = [(n, d, min(b for m, b in cases() if m == n))
 def test_zoo_full_pipeline(zoo_program, tmp_path, name, dialect, batch):
     prog = zoo_program(name, dialect, batch)
     out = tmp_path / "opt.pt2"
-    opt(prog.path, out, "functionalize,fold_constants,fold_batch_norm,dce")
+    opt(prog.path, out, "functionalize,cse,fold_constants,fold_batch_norm,dce")
     before, _ = ops(prog.path)
     after, ep = ops(out)
     if any("batch_norm" in t for t in before):
@@ -314,7 +343,7 @@ def test_hf_full_pipeline(tmp_path, name, dialect):
     assert r.returncode == 0, r.stderr
     assert_close(load_outputs(out_dir, len(expected)), expected)
     out = tmp_path / "opt.pt2"
-    opt(path, out, "functionalize,fold_constants,fold_batch_norm,dce")
+    opt(path, out, "functionalize,cse,fold_constants,fold_batch_norm,dce")
     _, ep2 = ops(out)
     assert_close(torch_run(ep2, args), expected, OPT_RTOL, OPT_ATOL)
     r, out_dir = run(out, inputs, tmp_path, passes="none")
