@@ -285,6 +285,32 @@ PT2C_API pt2c_status pt2c_program_optimize(pt2c_program *prog, const pt2c_optimi
                                            pt2c_error *err);
 
 /* ---------------------------------------------------------------------------------------- */
+/* Partitions (src/partition/): which backend runs which nodes, as ExecuTorch delegates    */
+/* split a program. Backends: "x86" (the vector kernels: GEMM, convolution, attention,      */
+/* norms, activations; float32, AVX2 or AVX-512) and "portable" (every op, plain C).        */
+
+/* A text report: each partition's backend, node range, ops and why each op went there.
+ * backends: "x86,portable" (the order asked), NULL for all. Free with pt2c_free. */
+PT2C_API pt2c_status pt2c_program_partition(const pt2c_program *prog, const char *backends,
+                                            char **report, size_t *report_len, pt2c_error *err);
+
+/* Run a program partition by partition, each compiled by its backend. Fails naming the
+ * first node no backend runs. Only for programs whose outputs are user tensors. */
+typedef struct pt2c_partitioned pt2c_partitioned;
+PT2C_API pt2c_status pt2c_partitioned_create(const pt2c_program *prog, const char *backends,
+                                             int n_threads, pt2c_partitioned **out,
+                                             pt2c_error *err);
+PT2C_API size_t pt2c_partitioned_n_partitions(const pt2c_partitioned *p);
+PT2C_API size_t pt2c_partitioned_n_outputs(const pt2c_partitioned *p);
+/* inputs: the user inputs in signature order (borrowed for the call). */
+PT2C_API pt2c_status pt2c_partitioned_run(pt2c_partitioned *p, const pt2c_tensor_info *inputs,
+                                          size_t n_inputs, pt2c_error *err);
+/* Output index of the last run (valid until the next run). */
+PT2C_API pt2c_status pt2c_partitioned_output(const pt2c_partitioned *p, size_t index,
+                                             pt2c_tensor_info *out, pt2c_error *err);
+PT2C_API void pt2c_partitioned_destroy(pt2c_partitioned *p);
+
+/* ---------------------------------------------------------------------------------------- */
 /* Running a program on the CPU.                                                            */
 /*                                                                                          */
 /*     pt2c_runner *r;                                                                      */

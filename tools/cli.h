@@ -40,6 +40,7 @@ extern const pt2c_cli_verb pt2c_cmd_extract;
 extern const pt2c_cli_verb pt2c_cmd_check;
 extern const pt2c_cli_verb pt2c_cmd_run;
 extern const pt2c_cli_verb pt2c_cmd_bench;
+extern const pt2c_cli_verb pt2c_cmd_partition;
 extern const pt2c_cli_verb pt2c_cmd_opt;
 
 /* ---------------------------------------------------------------------------------------- */

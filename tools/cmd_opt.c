@@ -23,6 +23,8 @@ static const char opt_help[] =
     "                             inputs) is dropped; its readers read the earlier one\n"
     "      fold_constants         nodes that read only weights and constants run once;\n"
     "                             their results become constants\n"
+    "      fuse_attention         decomposed attention (scaled bmm, mask, safe softmax,\n"
+    "                             bmm) -> one scaled_dot_product_attention\n"
     "      fold_batch_norm        conv/linear + eval batch norm -> conv/linear with\n"
     "                             rescaled weights\n"
     "      dce                    drop nodes nothing reads, then weights nothing reads\n";

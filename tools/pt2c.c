@@ -9,7 +9,8 @@
  *                                                                           (cmd_check.c)
  *   pt2c run MODEL.pt2 [-i X.npy]  run on the CPU, write output_<i>.npy     (cmd_run.c)
  *   pt2c bench MODEL.pt2           load, plan and run times, per-op profile (cmd_bench.c)
- *   pt2c opt IN.pt2 -o OUT.pt2     write the program back as a .pt2         (cmd_opt.c)
+ *   pt2c opt IN.pt2 -o OUT.pt2     graph passes, then write a .pt2          (cmd_opt.c)
+ *   pt2c partition MODEL.pt2       which backend runs which nodes, and why  (cmd_partition.c)
  *
  * `pt2c VERB --help` and `pt2c help VERB` print one verb's part of the usage text.
  */
@@ -36,8 +37,8 @@ static const pt2c_cli_verb version_verb = {"version", "version", version_help, v
 
 /* Every verb, in the order the usage text lists them. */
 static const pt2c_cli_verb *const verbs[] = {
-    &pt2c_cmd_show,  &pt2c_cmd_extract, &pt2c_cmd_check, &pt2c_cmd_run,
-    &pt2c_cmd_bench, &pt2c_cmd_opt,     &help_verb,      &version_verb,
+    &pt2c_cmd_show, &pt2c_cmd_extract,   &pt2c_cmd_check, &pt2c_cmd_run, &pt2c_cmd_bench,
+    &pt2c_cmd_opt,  &pt2c_cmd_partition, &help_verb,      &version_verb,
 };
 enum { N_VERBS = sizeof verbs / sizeof verbs[0] };
 

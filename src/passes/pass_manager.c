@@ -25,6 +25,9 @@ static const pass_def passes[] = {
      "evaluate nodes that read only weights and constants; results become "
      "constants",
      pt2c_pass_fold_constants},
+    {"fuse_attention",
+     "decomposed attention (bmm, softmax, bmm) -> one scaled_dot_product_attention",
+     pt2c_pass_fuse_attention},
     {"fold_batch_norm", "conv/linear + eval batch norm -> conv/linear with rescaled weights",
      pt2c_pass_fold_batch_norm},
     {"dce", "remove nodes nothing reads, then weights and constants nothing reads", pt2c_pass_dce},

@@ -5,10 +5,13 @@
  * the node's name, what it is (the op, or the input's kind and the state-dict name it
  * reads) and the dtype and shape of its value; one edge per input, first use first. Fill
  * colours say what a node is: user inputs blue, parameters and buffers grey, constants
- * yellow, ops green when pt2c has a kernel for them and red when it has none (so a picture
- * shows at a glance every op a program still needs), the output white.
+ * yellow, ops by the partition that runs them (partition/partition.c): green for the x86
+ * vector kernels, blue-grey for portable C, red when pt2c has no kernel (so a picture shows
+ * at a glance every op a program still needs), the output white. An op's label ends with
+ * its partition and backend.
  */
 #include "ops/ops.h"
+#include "partition/partition.h"
 #include "views/fx_graph.h"
 #include "views/views.h"
 
@@ -96,7 +99,19 @@ static void put_node(pt2c_strbuf *sb, const fx_node *n, dot_style st, const char
                        shape ? shape : "");
 }
 
-static pt2c_status render_graph(const pt2c_program *prog, const fx_graph *fg, pt2c_strbuf *sb) {
+enum { DOT_PARTITION_LABEL = 48 };
+
+/* The fill of an op run by backend (NULL: none runs it). */
+static const char *backend_fill(const char *backend) {
+    if (!backend)
+        return "#f4cccc";
+    return strcmp(backend, "x86") == 0 ? "#d9ead3" : "#d0e0e3";
+}
+
+static pt2c_status render_graph(const pt2c_program *prog, const fx_graph *fg,
+                                const char *const *backend_of, const int64_t *part_of,
+                                pt2c_strbuf *sb) {
+    const pt2c_graph *g = &prog->ep.graph_module.graph;
     const pt2c_graph_signature *sig = &prog->ep.graph_module.signature;
     pt2c_strbuf_puts(sb, "digraph \"ExportedProgram\" {\n"
                          "  rankdir=TB;\n"
@@ -118,17 +133,26 @@ static pt2c_status render_graph(const pt2c_program *prog, const fx_graph *fg, pt
             put_node(sb, n, (dot_style){"subgraph", "#fff2cc", n->target, false}, NULL);
             break;
         case FX_CALL: {
+            int64_t k = n->src ? n->src - g->nodes : -1;
+            bool in_graph = k >= 0 && k < g->n_nodes;
             bool known = pt2c_op_find(n->target) != NULL;
+            const char *backend = known && in_graph ? backend_of[k] : NULL;
+            char where[DOT_PARTITION_LABEL];
+            snprintf(where, sizeof where, "partition %lld: %s",
+                     in_graph ? (long long)part_of[k] : -1LL, backend ? backend : "no backend");
             put_node(sb, n,
-                     (dot_style){n->target, known ? "#d9ead3" : "#f4cccc",
-                                 known ? NULL : "no pt2c kernel", true},
+                     (dot_style){n->target, backend_fill(backend), known ? where : "no pt2c kernel",
+                                 true},
                      NULL);
             break;
         }
         case FX_GETITEM: {
             char item[32];
             snprintf(item, sizeof item, "getitem [%lld]", (long long)n->item);
-            put_node(sb, n, (dot_style){item, "#d9ead3", NULL, false}, NULL);
+            const fx_node *parent = &fg->nodes[n->parent];
+            int64_t k = parent->src ? parent->src - g->nodes : -1;
+            const char *backend = k >= 0 && k < g->n_nodes ? backend_of[k] : NULL;
+            put_node(sb, n, (dot_style){item, backend_fill(backend), NULL, false}, NULL);
             break;
         }
         case FX_OUTPUT:
@@ -156,8 +180,12 @@ pt2c_status pt2c_view_dot(const pt2c_program *prog, pt2c_strbuf *sb, pt2c_error 
     fx_graph fg;
     pt2c_status st = fx_graph_build(&prog->ep.graph_module.graph, &prog->ep.graph_module.signature,
                                     &arena, &fg, err);
+    const char **backend_of = NULL;
+    int64_t *part_of = NULL;
     if (st == PT2C_OK)
-        st = render_graph(prog, &fg, sb);
+        st = pt2c_partition_owners(prog, &arena, &backend_of, &part_of, err);
+    if (st == PT2C_OK)
+        st = render_graph(prog, &fg, backend_of, part_of, sb);
     pt2c_arena_deinit(&arena);
     return st;
 }

@@ -187,6 +187,49 @@ def test_fold_constants(tmp_path, dialect):
 
 
 # ---------------------------------------------------------------------------------------- #
+# fuse_attention
+
+class Attention(nn.Module):
+    """Multi-head attention through F.scaled_dot_product_attention, which Core ATen
+    decomposes into scaled bmm, mask, safe softmax and bmm."""
+
+    def __init__(self, masked, causal=False):
+        super().__init__()
+        self.qkv = nn.Linear(32, 96)
+        self.masked, self.causal = masked, causal
+
+    def forward(self, x, mask):
+        b, t, _ = x.shape
+        q, k, v = self.qkv(x).view(b, t, 3, 4, 8).permute(2, 0, 3, 1, 4)
+        m = mask if self.masked else None
+        y = nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=m,
+                                                       is_causal=self.causal)
+        return y.transpose(1, 2).reshape(b, t, 32)
+
+
+@pytest.mark.parametrize("kind", ["float_mask", "no_mask", "causal"])
+def test_fuse_attention(tmp_path, kind):
+    torch.manual_seed(0)
+    mask = torch.randn(2, 1, 6, 6)
+    mask[1, 0, 2, :] = float("-inf")  # a fully masked row: the safe softmax gives zeros
+    args = (torch.randn(2, 6, 32), mask)
+    model = Attention(kind == "float_mask", kind == "causal")
+    path, inputs, expected = export(model, args, tmp_path, "core_aten")
+    before, _ = ops(path)
+    assert before["aten.bmm.default"] == 2 and before["aten._softmax.default"] == 1
+    out = tmp_path / "fused.pt2"
+    text = opt(path, out, "fuse_attention")
+    assert "1 rewrite," in text, text
+    after, ep = ops(out)
+    assert after["aten.scaled_dot_product_attention.default"] == 1, after
+    assert "aten.bmm.default" not in after and "aten._softmax.default" not in after, after
+    assert_close(torch_run(ep, args), expected)
+    r, out_dir = run(out, inputs, tmp_path, passes="none")
+    assert r.returncode == 0, r.stderr
+    assert_close(load_outputs(out_dir, 1), expected)
+
+
+# ---------------------------------------------------------------------------------------- #
 # fold_batch_norm and dce
 
 class ConvBnLinearBn(nn.Module):
@@ -274,7 +317,7 @@ ZOO_CASES = [(n, d, min(b for m, b in cases() if m == n))
 def test_zoo_full_pipeline(zoo_program, tmp_path, name, dialect, batch):
     prog = zoo_program(name, dialect, batch)
     out = tmp_path / "opt.pt2"
-    opt(prog.path, out, "functionalize,cse,fold_constants,fold_batch_norm,dce")
+    opt(prog.path, out, "functionalize,cse,fold_constants,fuse_attention,fold_batch_norm,dce")
     before, _ = ops(prog.path)
     after, ep = ops(out)
     if any("batch_norm" in t for t in before):
@@ -343,7 +386,7 @@ def test_hf_full_pipeline(tmp_path, name, dialect):
     assert r.returncode == 0, r.stderr
     assert_close(load_outputs(out_dir, len(expected)), expected)
     out = tmp_path / "opt.pt2"
-    opt(path, out, "functionalize,cse,fold_constants,fold_batch_norm,dce")
+    opt(path, out, "functionalize,cse,fold_constants,fuse_attention,fold_batch_norm,dce")
     _, ep2 = ops(out)
     assert_close(torch_run(ep2, args), expected, OPT_RTOL, OPT_ATOL)
     r, out_dir = run(out, inputs, tmp_path, passes="none")

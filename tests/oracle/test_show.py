@@ -111,7 +111,7 @@ def _ints(o):
 DOT_NODE = re.compile(
     r'^  "((?:[^"\\]|\\.)*)" \[label="((?:[^"\\]|\\.)*)", fillcolor="(#[0-9a-f]{6})"')
 DOT_EDGE = re.compile(r'^  "((?:[^"\\]|\\.)*)" -> "((?:[^"\\]|\\.)*)";$')
-KERNEL_GREEN, NO_KERNEL_RED = "#d9ead3", "#f4cccc"
+KERNEL_GREEN, PORTABLE, NO_KERNEL_RED = "#d9ead3", "#d0e0e3", "#f4cccc"
 
 
 def parse_dot(text):
@@ -139,7 +139,10 @@ def test_dot_has_every_fx_node_and_edge(saved_models, name):
         label, fill = nodes[n.name]
         if n.op == "call_function" and n.target is not operator.getitem:
             assert str(n.target) in label, (n.name, label)
-            assert fill == KERNEL_GREEN, (n.name, label)  # every zoo op has a kernel
+            # Every zoo op has a kernel: the partition that runs it colours it.
+            backend = re.search(r"partition \d+: (x86|portable)", label)
+            assert backend and fill in (KERNEL_GREEN, PORTABLE), (n.name, label, fill)
+            assert (fill == KERNEL_GREEN) == (backend[1] == "x86"), (n.name, label, fill)
         val = n.meta.get("val")
         if isinstance(val, torch.Tensor):
             assert "[" + ", ".join(str(s) for s in val.shape) + "]" in label, (n.name, label)
@@ -157,7 +160,7 @@ def test_dot_marks_ops_without_a_kernel_red(tmp_path):
     nodes, _ = parse_dot(r.stdout)
     assert nodes["special_bessel_j0"][1] == NO_KERNEL_RED
     assert "no pt2c kernel" in nodes["special_bessel_j0"][0]
-    assert nodes["relu"][1] == KERNEL_GREEN
+    assert nodes["relu"][1] == KERNEL_GREEN and "x86" in nodes["relu"][0]
     assert "parameter" not in nodes["x"][0] and "user input" in nodes["x"][0]
 
 
