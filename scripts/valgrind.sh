@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run a subset of real work under valgrind memcheck (release build): show, extract, check,
-# run and bench on the bundled example and a legacy archive, plus hostile files. Any memcheck
+# run, bench, opt and partition on the bundled example and a legacy archive, plus hostile
+# files. Any memcheck
 # report or leak fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,8 @@ runs=(
     "run examples/simple_net.pt2 -o $out/run --threads 2 --iterations 2"
     "run --meta $legacy"
     "bench examples/simple_net.pt2 --threads 2 --iterations 2 --warmup 1 --json"
+    "opt $legacy -o $out/opt.pt2"
+    "partition $legacy --run --threads 2"
     "show $out/text.pt2"
     "show $out/truncated.pt2"
 )

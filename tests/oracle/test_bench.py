@@ -23,7 +23,7 @@ KEYS = {"model", "threads", "isa", "iterations", "warmup", "load_ms", "passes_ms
         "gflops", "by_op", "top_nodes"}
 OP_KEYS = {"op", "nodes", "ms", "percent", "gflop", "gflops"}
 NODE_KEYS = {"node", "op", "ms", "percent", "gflop", "gflops"}
-VERBS = ["show", "extract", "check", "run", "bench", "help", "version"]
+VERBS = ["show", "extract", "check", "run", "bench", "opt", "partition", "help", "version"]
 
 
 class TinyConvNet(nn.Module):
