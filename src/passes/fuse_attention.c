@@ -159,6 +159,24 @@ static const char *safe_softmax(graph_index *ix, const char *x, const char *p) {
     return NULL;
 }
 
+/* A mask the attention kernel takes as it is: float32, 2 to 4 dims, each 1 or the scores'
+ * size (aligned at the end), as scores + mask broadcasts it. */
+static bool kernel_mask(const pt2c_graph *g, const char *mask, const char *scores) {
+    const pt2c_tensor_meta *m = pt2c_graph_meta(g, mask), *s = pt2c_graph_meta(g, scores);
+    if (!m || !s || m->dtype != PT2C_DTYPE_F32 || m->rank < 2 || m->rank > 4 || s->rank != 4)
+        return false;
+    for (int32_t d = 0; d < m->rank; d++) {
+        const pt2c_sym *md = &m->sizes[d], *sd = &s->sizes[s->rank - m->rank + d];
+        bool one = !md->is_expr && md->i == 1;
+        bool same =
+            md->is_expr == sd->is_expr &&
+            (md->is_expr ? strcmp(md->expr.expr_str, sd->expr.expr_str) == 0 : md->i == sd->i);
+        if (!one && !same)
+            return false;
+    }
+    return true;
+}
+
 typedef struct attention {
     const char *q, *k, *v, *mask, *out;
     double scale;
@@ -188,7 +206,7 @@ static bool match(graph_index *ix, pt2c_node *sm, attention *a) {
         bool left = lp && is(producer(ix, tensor(lp, "self")), "torch.ops.aten.bmm.default");
         scores = left ? l : r;
         a->mask = left ? r : l;
-        if (uses(ix, scores) != 1)
+        if (uses(ix, scores) != 1 || !kernel_mask(ix->g, a->mask, scores))
             return false;
     }
     pt2c_node *sv = producer(ix, scores);
@@ -240,7 +258,11 @@ static bool match(graph_index *ix, pt2c_node *sm, attention *a) {
             self && strcmp(self, out_name(second)) == 0) {
             const pt2c_tensor_meta *qm = pt2c_graph_meta(ix->g, q);
             const pt2c_tensor_meta *om = pt2c_graph_meta(ix->g, out_name(n));
-            if (!qm || !om || qm->rank != 4 || om->rank != 4 || qm->dtype != PT2C_DTYPE_F32)
+            const pt2c_tensor_meta *km = pt2c_graph_meta(ix->g, tensor(perm, "self"));
+            const pt2c_tensor_meta *vm = pt2c_graph_meta(ix->g, v);
+            if (!qm || !om || !km || !vm || qm->rank != 4 || om->rank != 4 ||
+                qm->dtype != PT2C_DTYPE_F32 || km->dtype != PT2C_DTYPE_F32 ||
+                vm->dtype != PT2C_DTYPE_F32)
                 return false;
             a->q = q;
             a->k = tensor(perm, "self");
