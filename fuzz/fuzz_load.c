@@ -1,6 +1,8 @@
 /* fuzz_load.c - libFuzzer target: the whole path a user's file takes short of running
- * kernels: open (zip, JSON, pickles, payload binding), every text view, check, and a plan
- * shaped for the exported sizes (--meta). Limits are small so one input stays cheap. */
+ * the model: open (zip, JSON, pickles, payload binding), every text view, check, every
+ * graph pass (fold_constants runs kernels on the constants), the views and the partition
+ * report of the rewritten graph, and a plan shaped for the exported sizes (--meta). Limits
+ * are small so one input stays cheap. */
 #include "pt2c.h"
 
 #include <stddef.h>
@@ -28,6 +30,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     char *report = NULL;
     size_t report_len = 0, problems = 0;
     if (pt2c_program_check(prog, &report, &report_len, &problems, &err) == PT2C_OK)
+        pt2c_free(prog, report);
+    /* Every pass; a failed pass may leave the program half rewritten: close it. */
+    pt2c_optimize_options o = {0};
+    o.passes = "functionalize,cse,fold_constants,fuse_attention,fold_batch_norm,dce";
+    if (pt2c_program_optimize(prog, &o, &err) != PT2C_OK) {
+        pt2c_program_close(prog);
+        return 0;
+    }
+    static const pt2c_view after[] = {PT2C_VIEW_CODE, PT2C_VIEW_JSON, PT2C_VIEW_DOT};
+    for (size_t v = 0; v < sizeof after / sizeof after[0]; v++) {
+        char *text = NULL;
+        size_t len = 0;
+        if (pt2c_program_render(prog, after[v], &text, &len, &err) == PT2C_OK)
+            pt2c_free(prog, text);
+    }
+    if (pt2c_program_partition(prog, NULL, &report, &report_len, &err) == PT2C_OK)
         pt2c_free(prog, report);
     pt2c_runner *runner = NULL;
     if (pt2c_runner_create(prog, NULL, &runner, &err) == PT2C_OK) {

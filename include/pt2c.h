@@ -282,7 +282,8 @@ typedef struct pt2c_optimize_options {
 /* Run the passes on the program (opts may be NULL). An unknown pass name fails before any
  * pass runs. After each pass the graph is verified (every value defined before use, every
  * tensor described, the signature matching the placeholders); a pass that breaks it is an
- * internal error naming the pass. */
+ * internal error naming the pass, and a graph broken as read is a format error before any
+ * pass runs. When a pass fails the program may be partly rewritten: close it. */
 PT2C_API pt2c_status pt2c_program_optimize(pt2c_program *prog, const pt2c_optimize_options *opts,
                                            pt2c_error *err);
 

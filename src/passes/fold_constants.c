@@ -210,8 +210,10 @@ static pt2c_status evaluate(pt2c_pass_ctx *ctx, const bool *folded, const fronti
 
     pt2c_plan plan;
     pt2c_status st = pt2c_plan_build(&sub, &plan, ctx->err);
-    if (st != PT2C_OK)
-        return st; /* plan_build frees what it made on failure */
+    if (st != PT2C_OK) {
+        pt2c_plan_free(&plan); /* what the build made before it failed */
+        return st;
+    }
     plan.n_threads = pt2c_online_cores();
     if (plan.n_threads > PT2C_POOL_MAX_THREADS)
         plan.n_threads = PT2C_POOL_MAX_THREADS;

@@ -85,6 +85,9 @@ pt2c_status pt2c_program_optimize(pt2c_program *prog, const pt2c_optimize_option
     int32_t n = 0;
     PT2C_TRY(parse_list(list, prog->allocator, pipeline, MAX_PIPELINE, &n, err));
     pt2c_graph *g = &prog->ep.graph_module.graph;
+    /* A graph that is broken as read is the file's fault, not a pass's. */
+    if (n > 0)
+        PT2C_TRY(pt2c_graph_verify(prog, NULL, err));
     for (int32_t k = 0; k < n; k++) {
         pt2c_pass_result r = {pipeline[k]->name, g->n_nodes, 0, g->n_inputs, 0, 0};
         pt2c_arena scratch;

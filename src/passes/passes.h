@@ -41,7 +41,8 @@ pt2c_status pt2c_pass_dce(pt2c_pass_ctx *ctx);
 
 /* After every pass (verify.c): every value a node, output or spec reads is defined before
  * it, every tensor a node makes is described in tensor_values, every placeholder has its
- * spec and every weight spec its tensor. PT2C_ERR_INTERNAL naming the pass otherwise. */
+ * spec and every weight spec its tensor. PT2C_ERR_INTERNAL naming the pass otherwise; with
+ * pass NULL (the program as read, checked before the first pass) PT2C_ERR_FORMAT. */
 pt2c_status pt2c_graph_verify(const pt2c_program *prog, const char *pass, pt2c_error *err);
 
 /* ---------------------------------------------------------------------------------------- */

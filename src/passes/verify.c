@@ -4,6 +4,7 @@
  */
 #include "passes/passes.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct checker {
@@ -43,16 +44,23 @@ static bool has_tensor(const pt2c_tensor_data *ts, int64_t n, const char *name) 
     return false;
 }
 
+/* pass: the pass just run (an internal error when the graph is broken), or NULL for the
+ * program as read (a format error: passes do not run on a graph that reads values nothing
+ * defines). */
 static pt2c_status check(const pt2c_program *prog, const char *pass, pt2c_arena *scratch,
                          pt2c_error *err) {
+    char pass_where[96];
+    snprintf(pass_where, sizeof pass_where, "verify after %s", pass ? pass : "");
+    const char *where = pass ? pass_where : "passes: the program as read";
+    pt2c_status bad = pass ? PT2C_ERR_INTERNAL : PT2C_ERR_FORMAT;
     const pt2c_graph *g = &prog->ep.graph_module.graph;
     const pt2c_graph_signature *sig = &prog->ep.graph_module.signature;
-    PT2C_CHECK(sig->n_input_specs == g->n_inputs, err, PT2C_ERR_INTERNAL,
-               "verify after %s: %d input specs for %d placeholders", pass, (int)sig->n_input_specs,
+    PT2C_CHECK(sig->n_input_specs == g->n_inputs, err, bad,
+               "%s: %d input specs for %d placeholders", where, (int)sig->n_input_specs,
                (int)g->n_inputs);
-    PT2C_CHECK(sig->n_output_specs == g->n_outputs, err, PT2C_ERR_INTERNAL,
-               "verify after %s: %d output specs for %d graph outputs", pass,
-               (int)sig->n_output_specs, (int)g->n_outputs);
+    PT2C_CHECK(sig->n_output_specs == g->n_outputs, err, bad,
+               "%s: %d output specs for %d graph outputs", where, (int)sig->n_output_specs,
+               (int)g->n_outputs);
     checker c = {.st = PT2C_OK};
     pt2c_strmap_init(&c.defined, scratch);
     for (int32_t i = 0; i < g->n_inputs; i++) {
@@ -64,10 +72,10 @@ static pt2c_status check(const pt2c_program *prog, const char *pass, pt2c_arena 
         PT2C_CHECK(!weight ||
                        (s->target && (has_tensor(prog->state_dict, prog->n_state_dict, s->target) ||
                                       has_tensor(prog->constants, prog->n_constants, s->target))),
-                   err, PT2C_ERR_INTERNAL,
-                   "verify after %s: placeholder '%s' is bound to '%s', "
+                   err, bad,
+                   "%s: placeholder '%s' is bound to '%s', "
                    "which no weight or constant holds",
-                   pass, a.name ? a.name : "?", s->target ? s->target : "(none)");
+                   where, a.name ? a.name : "?", s->target ? s->target : "(none)");
     }
     for (int64_t i = 0; i < g->n_nodes; i++) {
         pt2c_node n = g->nodes[i];
@@ -77,11 +85,10 @@ static pt2c_status check(const pt2c_program *prog, const char *pass, pt2c_arena 
             pt2c_arg_visit_names(&a, require, &c);
         }
         if (c.missing) {
-            pt2c_error_set(err, PT2C_ERR_INTERNAL,
-                           "verify after %s: node '%s' (%s) reads '%s' before anything defines it",
-                           pass, n.name, n.target, c.missing);
+            pt2c_error_set(err, bad, "%s: node '%s' (%s) reads '%s' before anything defines it",
+                           where, n.name, n.target, c.missing);
             err->node_index = i;
-            return PT2C_ERR_INTERNAL;
+            return bad;
         }
         for (int32_t o = 0; o < n.n_outputs; o++) {
             pt2c_arg a = n.outputs[o];
@@ -92,16 +99,16 @@ static pt2c_status check(const pt2c_program *prog, const char *pass, pt2c_arena 
                 if (a.items[k].name)
                     require_meta(&d, &a.items[k].name);
         }
-        PT2C_CHECK(!d.undescribed, err, PT2C_ERR_INTERNAL,
-                   "verify after %s: node '%s' (%s) makes '%s', which has no tensor metadata", pass,
-                   n.name, n.target, d.undescribed);
+        PT2C_CHECK(!d.undescribed, err, bad,
+                   "%s: node '%s' (%s) makes '%s', which has no tensor metadata", where, n.name,
+                   n.target, d.undescribed);
     }
     for (int32_t o = 0; o < g->n_outputs; o++) {
         pt2c_arg a = g->outputs[o];
         pt2c_arg_visit_names(&a, require, &c);
     }
-    PT2C_CHECK(!c.missing, err, PT2C_ERR_INTERNAL,
-               "verify after %s: the graph returns '%s', which nothing defines", pass, c.missing);
+    PT2C_CHECK(!c.missing, err, bad, "%s: the graph returns '%s', which nothing defines", where,
+               c.missing);
     PT2C_CHECK(c.st == PT2C_OK, err, PT2C_ERR_NOMEM, "verify: out of memory");
     return PT2C_OK;
 }
