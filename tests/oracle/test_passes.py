@@ -351,9 +351,28 @@ def _hf(name):
         cfg = tf.GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=2, n_positions=32,
                             use_cache=False)
         return tf.GPT2LMHeadModel(cfg), (torch.randint(0, 100, (2, 10)),)
+    if name == "resnet":
+        cfg = tf.ResNetConfig(embedding_size=16, hidden_sizes=[16, 32], depths=[1, 1],
+                              layer_type="basic")
+        return _calibrated(tf.ResNetModel(cfg)), (torch.randn(2, 3, 32, 32),)
+    if name == "mobilenet_v2":
+        cfg = tf.MobileNetV2Config(image_size=32, depth_multiplier=0.35)
+        return _calibrated(tf.MobileNetV2Model(cfg)), (torch.randn(2, 3, 32, 32),)
     cfg = tf.ViTConfig(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                        intermediate_size=64, image_size=32, patch_size=8)
     return tf.ViTModel(cfg), (torch.randn(2, 3, 32, 32),)
+
+
+def _calibrated(model):
+    """Batch norms with running statistics and affine parameters away from the identity, so
+    that folding them is visible in the numbers."""
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.2, 0.2)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(0.8, 1.2)
+            m.bias.data.uniform_(-0.1, 0.1)
+    return model
 
 
 # torch 2.13's own run_decompositions() raises on transformers' GPT-2 (Conv1D's
@@ -362,7 +381,7 @@ _TORCH_CANNOT = pytest.mark.xfail(raises=ValueError, strict=True,
                                   reason="torch 2.13 run_decompositions() fails on GPT-2")
 HF_CASES = [pytest.param(m, d, id=f"{m}-{d}",
                          marks=[_TORCH_CANNOT] if (m, d) == ("gpt2", "core_aten") else [])
-            for m in ("bart", "bert", "gpt2", "vit") for d in DIALECTS]
+            for m in ("bart", "bert", "gpt2", "vit", "resnet", "mobilenet_v2") for d in DIALECTS]
 
 
 @pytest.mark.parametrize("name,dialect", HF_CASES)
@@ -392,3 +411,8 @@ def test_hf_full_pipeline(tmp_path, name, dialect):
     r, out_dir = run(out, inputs, tmp_path, passes="none")
     assert r.returncode == 0, r.stderr
     assert_close(load_outputs(out_dir, len(expected)), expected, OPT_RTOL, OPT_ATOL)
+    before, _ = ops(path)
+    after, _ = ops(out)
+    if any("batch_norm" in t for t in before):
+        assert not any("batch_norm" in t for t in after), after
+        assert sum(after.values()) < sum(before.values())
