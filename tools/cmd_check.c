@@ -8,7 +8,10 @@
 static const char check_help[] =
     "  check MODEL.pt2            list every node whose op has no kernel or whose shapes do\n"
     "                             not propagate; non-zero exit if any; else print the\n"
-    "                             memory a run needs at the exported sizes\n";
+    "                             memory a run needs at the exported sizes\n"
+    "      --passes LIST          graph passes first, as pt2c run applies them (default\n"
+    "                             " PT2C_DEFAULT_PASSES ";\n"
+    "                             'none': check the graph as exported)\n";
 
 /* The memory of a plan for the exported sizes, as a runner with default options plans it
  * (fused, every core): what deploying the model costs beside its weights. */
@@ -34,14 +37,42 @@ static int print_memory(const char *path, pt2c_program *prog) {
     return 0;
 }
 
+/* The default passes, so that check describes what pt2c run does (a training IR that
+ * writes into views runs once functionalized). A file whose graph is broken as read fails
+ * the passes' first check before any pass runs: then the program is checked as read, which
+ * lists every problem. */
+static int apply_passes(const char *path, pt2c_program *prog, const char *passes) {
+    if (passes && strcmp(passes, "none") == 0)
+        return 0;
+    pt2c_error err;
+    pt2c_optimize_options o = {0};
+    o.passes = passes;
+    pt2c_status st = pt2c_program_optimize(prog, &o, &err);
+    if (st == PT2C_OK || st == PT2C_ERR_FORMAT)
+        return 0;
+    return pt2c_cli_fail(path, &err);
+}
+
 static int check_main(int argc, char **argv) {
-    if (argc != 1)
-        return pt2c_cli_usage_error("check: expected MODEL.pt2");
-    const char *path = argv[0];
+    const char *path = NULL, *passes = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--passes") == 0 && i + 1 < argc)
+            passes = argv[++i];
+        else if (argv[i][0] == '-' || path)
+            return pt2c_cli_usage_error("check: expected MODEL.pt2 [--passes LIST]");
+        else
+            path = argv[i];
+    }
+    if (!path)
+        return pt2c_cli_usage_error("check: expected MODEL.pt2 [--passes LIST]");
     pt2c_program *prog = NULL;
     int rc = pt2c_cli_open_program(path, &prog);
     if (rc)
         return rc;
+    if ((rc = apply_passes(path, prog, passes)) != 0) {
+        pt2c_program_close(prog);
+        return rc;
+    }
     pt2c_error err;
     char *report = NULL;
     size_t len = 0, n = 0;
@@ -67,4 +98,5 @@ static int check_main(int argc, char **argv) {
     return rc;
 }
 
-const pt2c_cli_verb pt2c_cmd_check = {"check", "check MODEL.pt2", check_help, check_main};
+const pt2c_cli_verb pt2c_cmd_check = {"check", "check MODEL.pt2 [--passes LIST]", check_help,
+                                      check_main};

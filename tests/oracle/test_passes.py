@@ -104,9 +104,15 @@ def test_functionalize(tmp_path, model, make):
     path, inputs, expected = export(model(), args, tmp_path)
     before, _ = ops(path)
     assert any(t.endswith("_.default") or "_." in t for t in before), before
-    # As exported, pt2c refuses the writes into views (it computes views as copies).
+    # As exported, pt2c refuses the writes into views (it computes views as copies); check
+    # says so with --passes none, and applies the default passes (functionalize) otherwise,
+    # as run does.
     r, _ = run(path, inputs, tmp_path, passes="none")
     assert r.returncode != 0 and "view" in r.stderr, r.stderr
+    r = run_pt2c("check", path, "--passes", "none")
+    assert r.returncode != 0 and "in-place write" in r.stderr, r.stderr
+    r = run_pt2c("check", path)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr
     out = tmp_path / "functional.pt2"
     opt(path, out, "functionalize")
     after, ep = ops(out)
