@@ -21,6 +21,8 @@ static const char opt_help[] =
     "                             functional ops and *_scatter\n"
     "      cse                    a pure node repeating an earlier one (same op, same\n"
     "                             inputs) is dropped; its readers read the earlier one\n"
+    "      fold_transposes        addmm/mm of a transposed matrix -> linear of the\n"
+    "                             matrix: weights are packed, never transposed or copied\n"
     "      fold_constants         nodes that read only weights and constants run once;\n"
     "                             their results become constants\n"
     "      fuse_attention         decomposed attention (scaled bmm, mask, safe softmax,\n"

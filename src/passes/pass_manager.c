@@ -21,6 +21,9 @@ static const pass_def passes[] = {
      pt2c_pass_functionalize},
     {"cse", "a pure node that repeats an earlier one (same op, same inputs) reads its outputs",
      pt2c_pass_cse},
+    {"fold_transposes",
+     "addmm/mm of a transposed matrix -> linear of the matrix (no transposed copy)",
+     pt2c_pass_fold_transposes},
     {"fold_constants",
      "evaluate nodes that read only weights and constants; results become "
      "constants",

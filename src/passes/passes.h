@@ -36,6 +36,7 @@ pt2c_status pt2c_pass_functionalize(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_cse(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_fuse_attention(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_fold_batch_norm(pt2c_pass_ctx *ctx);
+pt2c_status pt2c_pass_fold_transposes(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_fold_constants(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_dce(pt2c_pass_ctx *ctx);
 

@@ -129,7 +129,7 @@ CASES = {
                     "core_aten": ["relu", "add"]}, True),
     "mlp_residual": (MlpResidual, (3, 5, 32),
                      {"export": ["gelu", "dropout", "add", "sigmoid"],
-                      "core_aten": ["addmm", "view", "gelu", "clone", "add", "sigmoid"]},
+                      "core_aten": ["linear", "view", "gelu", "clone", "add", "sigmoid"]},
                      True),
     "shared_intermediate": (SharedIntermediate, (1, 4, 6, 6),
                             {"export": [], "core_aten": []}, True),

@@ -18,6 +18,8 @@ from zoo import DIALECTS, cases
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 OPT_RTOL, OPT_ATOL = 1e-3, 1e-4
+ALL_PASSES = ("functionalize,cse,fold_transposes,fold_constants,fuse_attention,"
+              "fold_batch_norm,dce")
 
 
 def export(model, args, tmp_path, dialect="export"):
@@ -152,6 +154,44 @@ def test_cse(tmp_path):
     r, out_dir = run(out, inputs, tmp_path, passes="none")
     assert r.returncode == 0, r.stderr
     assert_close(load_outputs(out_dir, 1), expected)
+
+
+# ---------------------------------------------------------------------------------------- #
+# fold_transposes
+
+class Products(nn.Module):
+    """Core ATen's linear (permute + addmm, and view + mm + view for 3-D inputs without a
+    bias) and a product with a transposed activation."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 16)
+        self.proj = nn.Linear(16, 4, bias=False)
+
+    def forward(self, x, y):
+        h = self.proj(torch.relu(self.fc(x)))
+        return h, x[0] @ y.t()
+
+
+def test_fold_transposes(tmp_path):
+    torch.manual_seed(0)
+    args = (torch.randn(2, 3, 8), torch.randn(5, 8))
+    path, inputs, expected = export(Products(), args, tmp_path, "core_aten")
+    before, _ = ops(path)
+    assert before["aten.permute.default"] == 3, before
+    out = tmp_path / "t.pt2"
+    text = opt(path, out, "fold_transposes")
+    assert "3 rewrites" in text, text
+    after, ep = ops(out)
+    assert "aten.permute.default" not in after and after["aten.linear.default"] == 3, after
+    assert "aten.addmm.default" not in after and "aten.mm.default" not in after, after
+    assert_close(torch_run(ep, args), expected)
+    # The same multiply-adds in the same order: the same bits as the graph as exported.
+    r1, o1 = run(path, inputs, tmp_path, passes="none")
+    r2, o2 = run(out, inputs, tmp_path, passes="none")
+    assert r1.returncode == 0 and r2.returncode == 0, r1.stderr + r2.stderr
+    for a, b in zip(load_outputs(o1, 2), load_outputs(o2, 2)):
+        np.testing.assert_array_equal(a, b)
 
 
 # ---------------------------------------------------------------------------------------- #
@@ -323,7 +363,7 @@ ZOO_CASES = [(n, d, min(b for m, b in cases() if m == n))
 def test_zoo_full_pipeline(zoo_program, tmp_path, name, dialect, batch):
     prog = zoo_program(name, dialect, batch)
     out = tmp_path / "opt.pt2"
-    opt(prog.path, out, "functionalize,cse,fold_constants,fuse_attention,fold_batch_norm,dce")
+    opt(prog.path, out, ALL_PASSES)
     before, _ = ops(prog.path)
     after, ep = ops(out)
     if any("batch_norm" in t for t in before):
@@ -411,7 +451,7 @@ def test_hf_full_pipeline(tmp_path, name, dialect):
     assert r.returncode == 0, r.stderr
     assert_close(load_outputs(out_dir, len(expected)), expected)
     out = tmp_path / "opt.pt2"
-    opt(path, out, "functionalize,cse,fold_constants,fuse_attention,fold_batch_norm,dce")
+    opt(path, out, ALL_PASSES)
     _, ep2 = ops(out)
     assert_close(torch_run(ep2, args), expected, OPT_RTOL, OPT_ATOL)
     r, out_dir = run(out, inputs, tmp_path, passes="none")
