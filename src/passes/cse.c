@@ -15,35 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Ops whose two calls with the same arguments give different results. */
-static const char *const fresh_ops[] = {
-    "bernoulli",    "empty",       "empty_like",     "empty_strided", "exponential",
-    "geometric",    "multinomial", "native_dropout", "new_empty",     "new_empty_strided",
-    "normal",       "poisson",     "rand",           "rand_like",     "randint",
-    "randint_like", "randn",       "randn_like",     "randperm",      "uniform",
-    "dropout",      "cauchy",      "log_normal",
-};
-
-static bool fresh_op(const char *target) {
-    if (strncmp(target, "torch.ops.aten.", 15) != 0)
-        return false;
-    const char *rest = target + 15;
-    for (size_t k = 0; k < sizeof fresh_ops / sizeof fresh_ops[0]; k++) {
-        size_t len = strlen(fresh_ops[k]);
-        if (strncmp(rest, fresh_ops[k], len) == 0 && (rest[len] == '.' || rest[len] == '\0'))
-            return true;
-    }
-    return false;
-}
-
-/* An aten op whose name ends in '_' (add_, copy_): it writes its self argument. */
-static bool writes_in_place(const char *target) {
-    if (strncmp(target, "torch.ops.aten.", 15) != 0)
-        return false;
-    const char *dot = strchr(target + 15, '.');
-    return dot && dot > target + 15 && dot[-1] == '_';
-}
-
 /* Append an argument exactly: names, integers, floats as hex (every bit), lists. */
 static void put_arg(pt2c_strbuf *sb, const pt2c_arg *a) {
     pt2c_strbuf_printf(sb, "%d(", (int)a->kind);
@@ -80,7 +51,7 @@ pt2c_status pt2c_pass_cse(pt2c_pass_ctx *ctx) {
     pt2c_program *prog = ctx->prog;
     pt2c_graph *g = &prog->ep.graph_module.graph;
     for (int64_t i = 0; i < g->n_nodes; i++)
-        if (writes_in_place(g->nodes[i].target))
+        if (pt2c_node_writes_in_place(&g->nodes[i]))
             return PT2C_OK;
     pt2c_strmap seen; /* key -> index of the first node with it */
     pt2c_strmap_init(&seen, ctx->scratch);
@@ -91,7 +62,7 @@ pt2c_status pt2c_pass_cse(pt2c_pass_ctx *ctx) {
     pt2c_status st = PT2C_OK;
     for (int64_t i = 0; i < g->n_nodes && st == PT2C_OK; i++) {
         pt2c_node *n = &g->nodes[i];
-        if (!pt2c_node_is_pure(n) || fresh_op(n->target) || n->n_outputs == 0)
+        if (!pt2c_node_is_pure(n) || pt2c_node_is_random(n) || n->n_outputs == 0)
             continue;
         sb.len = 0;
         pt2c_strbuf_puts(&sb, n->target);

@@ -37,23 +37,9 @@ static producer_kind producer_of(const char *target) {
     return PROD_NONE;
 }
 
-static pt2c_named_arg *find_arg(pt2c_node *n, const char *name) {
-    for (int32_t k = 0; k < n->n_inputs; k++)
-        if (strcmp(n->inputs[k].name, name) == 0)
-            return &n->inputs[k];
-    return NULL;
-}
-
-static const char *tensor_arg(pt2c_node *n, const char *name) {
-    pt2c_named_arg *a = find_arg(n, name);
-    if (!a || (a->arg.kind != PT2C_ARG_TENSOR && a->arg.kind != PT2C_ARG_OPTIONAL_TENSOR))
-        return NULL;
-    return a->arg.name;
-}
-
 /* An argument left at its default, or given as the default literal. */
 static bool arg_is(pt2c_node *n, const char *name, pt2c_arg_kind kind, double value) {
-    pt2c_named_arg *a = find_arg(n, name);
+    pt2c_named_arg *a = pt2c_node_find_arg(n, name);
     if (!a)
         return true;
     if (a->arg.kind != kind)
@@ -125,15 +111,15 @@ static bool match_bn(pt2c_program *prog, pt2c_node *n, const char *x, int64_t C,
         strcmp(n->target, "torch.ops.aten._native_batch_norm_legit_no_training.default") == 0;
     if (!training_ir && !core)
         return false;
-    const char *in = tensor_arg(n, "input");
+    const char *in = pt2c_node_tensor_arg(n, "input");
     if (!in || strcmp(in, x) != 0)
         return false;
     if (training_ir) {
-        pt2c_named_arg *tr = find_arg(n, "training");
+        pt2c_named_arg *tr = pt2c_node_find_arg(n, "training");
         if (!tr || tr->arg.kind != PT2C_ARG_BOOL || tr->arg.b)
             return false;
     }
-    pt2c_named_arg *eps = find_arg(n, "eps");
+    pt2c_named_arg *eps = pt2c_node_find_arg(n, "eps");
     m->eps = 1e-5;
     if (eps && eps->arg.kind == PT2C_ARG_FLOAT)
         m->eps = eps->arg.f;
@@ -141,7 +127,7 @@ static bool match_bn(pt2c_program *prog, pt2c_node *n, const char *x, int64_t C,
         return false;
     static const char *const names[4] = {"weight", "bias", "running_mean", "running_var"};
     for (int k = 0; k < 4; k++) {
-        const char *v = tensor_arg(n, names[k]);
+        const char *v = pt2c_node_tensor_arg(n, names[k]);
         m->p[k] = v ? constant_f32(prog, v, C) : NULL;
         if (v && !m->p[k])
             return false;
@@ -159,7 +145,7 @@ static bool match_bn(pt2c_program *prog, pt2c_node *n, const char *x, int64_t C,
 /* Set (or add, right after weight, positional) the producer's bias argument. */
 static pt2c_status set_bias(pt2c_pass_ctx *ctx, pt2c_node *n, const char *arg_name,
                             const char *value) {
-    pt2c_named_arg *a = find_arg(n, arg_name);
+    pt2c_named_arg *a = pt2c_node_find_arg(n, arg_name);
     if (a) {
         a->arg =
             (pt2c_arg){.kind = a->arg.kind == PT2C_ARG_OPTIONAL_TENSOR ? PT2C_ARG_OPTIONAL_TENSOR
@@ -186,8 +172,8 @@ static pt2c_status fold_one(pt2c_pass_ctx *ctx, pt2c_node *prod, producer_kind k
                             const bn_match *m, int64_t C) {
     pt2c_program *prog = ctx->prog;
     const pt2c_graph *g = &prog->ep.graph_module.graph;
-    const char *wname = tensor_arg(prod, kind == PROD_ADDMM ? "mat2" : "weight");
-    const char *bname = tensor_arg(prod, kind == PROD_ADDMM ? "self" : "bias");
+    const char *wname = pt2c_node_tensor_arg(prod, kind == PROD_ADDMM ? "mat2" : "weight");
+    const char *bname = pt2c_node_tensor_arg(prod, kind == PROD_ADDMM ? "self" : "bias");
     const pt2c_tensor_meta *wm = pt2c_graph_meta(g, wname);
     uint64_t wbytes;
     if (!wm || !pt2c_meta_static(wm, &wbytes))
@@ -223,7 +209,7 @@ static pt2c_status fold_one(pt2c_pass_ctx *ctx, pt2c_node *prod, producer_kind k
         pt2c_graph_add_constant(ctx, wb, PT2C_DTYPE_F32, wm->rank, sizes, w2, wbytes, wm, &wnew));
     PT2C_TRY(pt2c_graph_add_constant(ctx, bb, PT2C_DTYPE_F32, 1, &C, b2,
                                      sizeof(float) * (uint64_t)C, wm, &bnew));
-    pt2c_named_arg *wa = find_arg(prod, kind == PROD_ADDMM ? "mat2" : "weight");
+    pt2c_named_arg *wa = pt2c_node_find_arg(prod, kind == PROD_ADDMM ? "mat2" : "weight");
     wa->arg.name = wnew;
     PT2C_TRY(set_bias(ctx, prod, kind == PROD_ADDMM ? "self" : "bias", bnew));
     const pt2c_arg *po = &prod->outputs[0];
@@ -235,7 +221,7 @@ static pt2c_status fold_one(pt2c_pass_ctx *ctx, pt2c_node *prod, producer_kind k
 /* The channel count C of a producer's output, from its weight. */
 static int64_t producer_channels(const pt2c_graph *g, pt2c_node *prod, producer_kind kind) {
     const pt2c_tensor_meta *wm =
-        pt2c_graph_meta(g, tensor_arg(prod, kind == PROD_ADDMM ? "mat2" : "weight"));
+        pt2c_graph_meta(g, pt2c_node_tensor_arg(prod, kind == PROD_ADDMM ? "mat2" : "weight"));
     int32_t dim = kind == PROD_ADDMM ? 1 : 0;
     if (!wm || wm->rank <= dim || wm->sizes[dim].is_expr || wm->sizes[dim].i < 1)
         return -1;

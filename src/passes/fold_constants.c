@@ -28,23 +28,6 @@
 /* A result may outgrow its inputs by this much and still be folded. */
 enum { FOLD_GROWTH_BYTES = 1 << 20 };
 
-/* aten ops whose results differ from run to run or are undefined: never folded. */
-static const char *const unfoldable_ops[] = {
-    "bernoulli",    "empty",       "empty_like",     "empty_strided", "exponential",
-    "geometric",    "multinomial", "native_dropout", "new_empty",     "new_empty_strided",
-    "normal",       "poisson",     "rand",           "rand_like",     "randint",
-    "randint_like", "randn",       "randn_like",     "randperm",      "uniform",
-    "dropout",      "cauchy",      "log_normal",
-};
-
-static bool op_named(const char *target, const char *op) {
-    const char *rest = strncmp(target, "torch.ops.aten.", 15) == 0 ? target + 15 : NULL;
-    if (!rest)
-        return false;
-    size_t len = strlen(op);
-    return strncmp(rest, op, len) == 0 && (rest[len] == '.' || rest[len] == '\0');
-}
-
 typedef struct fold_state {
     pt2c_pass_ctx *ctx;
     pt2c_strmap constant; /* value name -> 1: placeholders and results computable at load */
@@ -90,11 +73,8 @@ static void probe_output(void *user, const char **name) {
 static bool node_foldable(fold_state *s, pt2c_node *n) {
     const pt2c_op_def *op = pt2c_op_find(n->target);
     if (!op || !op->kernel || (op->flags & (PT2C_OP_SYM | PT2C_OP_NOOP | PT2C_OP_INPLACE)) ||
-        !pt2c_node_is_pure(n))
+        !pt2c_node_is_pure(n) || pt2c_node_is_random(n))
         return false;
-    for (size_t k = 0; k < sizeof unfoldable_ops / sizeof unfoldable_ops[0]; k++)
-        if (op_named(n->target, unfoldable_ops[k]))
-            return false;
     s->all_constant = true;
     s->n_tensors = 0;
     s->in_bytes = 0;

@@ -18,41 +18,29 @@
 
 #include <string.h>
 
-static pt2c_named_arg *find(pt2c_node *n, const char *name) {
-    for (int32_t k = 0; k < n->n_inputs; k++)
-        if (strcmp(n->inputs[k].name, name) == 0)
-            return &n->inputs[k];
-    return NULL;
-}
-
-static const char *tensor(pt2c_node *n, const char *name) {
-    pt2c_named_arg *a = find(n, name);
-    return a && a->arg.kind == PT2C_ARG_TENSOR ? a->arg.name : NULL;
-}
-
 static bool is_one(pt2c_node *n, const char *name) {
-    pt2c_named_arg *a = find(n, name);
+    pt2c_named_arg *a = pt2c_node_find_arg(n, name);
     return !a || (a->arg.kind == PT2C_ARG_INT && a->arg.i == 1) ||
            (a->arg.kind == PT2C_ARG_FLOAT && a->arg.f == 1.0);
 }
 
 /* The matrix a 2-D transpose node reads, or NULL. */
 static const char *transposed(pt2c_node *t, const pt2c_graph *g) {
-    const char *src = tensor(t, "self");
+    const char *src = pt2c_node_tensor_arg(t, "self");
     const pt2c_tensor_meta *m = pt2c_graph_meta(g, src);
     if (!src || !m || m->rank != 2)
         return NULL;
     if (strcmp(t->target, "torch.ops.aten.t.default") == 0)
         return src;
     if (strcmp(t->target, "torch.ops.aten.permute.default") == 0) {
-        pt2c_named_arg *d = find(t, "dims");
+        pt2c_named_arg *d = pt2c_node_find_arg(t, "dims");
         return d && d->arg.kind == PT2C_ARG_INTS && d->arg.n_items == 2 && d->arg.items[0].i == 1 &&
                        d->arg.items[1].i == 0
                    ? src
                    : NULL;
     }
     if (strcmp(t->target, "torch.ops.aten.transpose.int") == 0) {
-        pt2c_named_arg *a = find(t, "dim0"), *b = find(t, "dim1");
+        pt2c_named_arg *a = pt2c_node_find_arg(t, "dim0"), *b = pt2c_node_find_arg(t, "dim1");
         if (!a || !b || a->arg.kind != PT2C_ARG_INT || b->arg.kind != PT2C_ARG_INT)
             return NULL;
         int64_t d0 = a->arg.i < 0 ? a->arg.i + 2 : a->arg.i;
@@ -80,9 +68,9 @@ pt2c_status pt2c_pass_fold_transposes(pt2c_pass_ctx *ctx) {
         bool mm = strcmp(n->target, "torch.ops.aten.mm.default") == 0;
         if (!addmm && !mm)
             continue;
-        const char *x = tensor(n, addmm ? "mat1" : "self");
-        const char *t = tensor(n, addmm ? "mat2" : "mat2");
-        const char *b = addmm ? tensor(n, "self") : NULL;
+        const char *x = pt2c_node_tensor_arg(n, addmm ? "mat1" : "self");
+        const char *t = pt2c_node_tensor_arg(n, addmm ? "mat2" : "mat2");
+        const char *b = addmm ? pt2c_node_tensor_arg(n, "self") : NULL;
         int64_t ti;
         if (!x || !t || (addmm && (!b || !is_one(n, "beta") || !is_one(n, "alpha"))) ||
             !pt2c_strmap_get(&producer, t, &ti))

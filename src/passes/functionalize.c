@@ -135,13 +135,6 @@ static pt2c_status emit(fstate *s, const pt2c_node *n) {
     return PT2C_OK;
 }
 
-static const pt2c_arg *node_arg(const pt2c_node *n, const char *name) {
-    for (int32_t k = 0; k < n->n_inputs; k++)
-        if (strcmp(n->inputs[k].name, name) == 0)
-            return &n->inputs[k].arg;
-    return NULL;
-}
-
 /* A new single-output node: target(args...) -> a fresh value described like `like`. */
 static pt2c_status new_node(fstate *s, const char *target, const char *base, pt2c_named_arg *args,
                             int32_t n_args, const char *like, const pt2c_node *origin,
@@ -285,7 +278,7 @@ static pt2c_status scatter_back(fstate *s, int64_t i, const char *value, const c
         args[n++] = tensor_named("src", value);
         for (int k = 0; k < (slice ? 4 : 2); k++) {
             const char *an = slice ? slice_args[k] : select_args[k];
-            const pt2c_arg *a = node_arg(vn, an);
+            const pt2c_arg *a = pt2c_node_arg(vn, an);
             if (a)
                 args[n++] = (pt2c_named_arg){an, *a, PT2C_PASS_POSITIONAL};
         }
@@ -306,7 +299,7 @@ static pt2c_status scatter_back(fstate *s, int64_t i, const char *value, const c
         break;
     }
     case VIEW_UNSQUEEZE: {
-        const pt2c_arg *dim = node_arg(vn, "dim");
+        const pt2c_arg *dim = pt2c_node_arg(vn, "dim");
         if (!dim)
             return pt2c_error_set(s->ctx->err, PT2C_ERR_INTERNAL,
                                   "functionalize: unsqueeze '%s' has no dim", vn->name);
@@ -316,7 +309,7 @@ static pt2c_status scatter_back(fstate *s, int64_t i, const char *value, const c
         break;
     }
     case VIEW_PERMUTE: {
-        const pt2c_arg *dims = node_arg(vn, "dims");
+        const pt2c_arg *dims = pt2c_node_arg(vn, "dims");
         if (!dims || dims->kind != PT2C_ARG_INTS)
             return pt2c_error_set(s->ctx->err, PT2C_ERR_INTERNAL,
                                   "functionalize: permute '%s' has no dims", vn->name);

@@ -39,18 +39,6 @@ static int64_t uses(graph_index *ix, const char *name) {
     return n;
 }
 
-static const pt2c_arg *arg(const pt2c_node *n, const char *name) {
-    for (int32_t k = 0; k < n->n_inputs; k++)
-        if (strcmp(n->inputs[k].name, name) == 0)
-            return &n->inputs[k].arg;
-    return NULL;
-}
-
-static const char *tensor(const pt2c_node *n, const char *name) {
-    const pt2c_arg *a = arg(n, name);
-    return a && a->kind == PT2C_ARG_TENSOR ? a->name : NULL;
-}
-
 static const char *out_name(const pt2c_node *n) {
     return n && n->n_outputs == 1 && n->outputs[0].kind == PT2C_ARG_TENSOR ? n->outputs[0].name
                                                                            : NULL;
@@ -59,7 +47,7 @@ static const char *out_name(const pt2c_node *n) {
 static bool is(const pt2c_node *n, const char *op) { return n && strcmp(n->target, op) == 0; }
 
 static bool int_arg(const pt2c_node *n, const char *name, int64_t dflt, int64_t *out) {
-    const pt2c_arg *a = arg(n, name);
+    const pt2c_arg *a = pt2c_node_arg(n, name);
     if (!a) {
         *out = dflt;
         return true;
@@ -74,7 +62,7 @@ static bool int_arg(const pt2c_node *n, const char *name, int64_t dflt, int64_t 
 }
 
 static bool scalar_arg(const pt2c_node *n, const char *name, double *out) {
-    const pt2c_arg *a = arg(n, name);
+    const pt2c_arg *a = pt2c_node_arg(n, name);
     if (!a)
         return false;
     if (a->kind == PT2C_ARG_FLOAT)
@@ -94,15 +82,15 @@ static const char *through_view_expand(graph_index *ix, const char *name) {
           is(v, "torch.ops.aten.reshape.default")) ||
         uses(ix, name) != 1)
         return NULL;
-    const char *e = tensor(v, "self");
+    const char *e = pt2c_node_tensor_arg(v, "self");
     pt2c_node *ex = producer(ix, e);
     if (is(ex, "torch.ops.aten.clone.default") && uses(ix, e) == 1) {
-        e = tensor(ex, "self");
+        e = pt2c_node_tensor_arg(ex, "self");
         ex = producer(ix, e);
     }
     if (!is(ex, "torch.ops.aten.expand.default") || uses(ix, e) != 1)
         return NULL;
-    return tensor(ex, "self");
+    return pt2c_node_tensor_arg(ex, "self");
 }
 
 /* mul.Scalar(x, s) with one reader: x and s. */
@@ -110,7 +98,7 @@ static const char *through_mul(graph_index *ix, const char *name, double *s) {
     pt2c_node *m = producer(ix, name);
     if (!is(m, "torch.ops.aten.mul.Scalar") || uses(ix, name) != 1 || !scalar_arg(m, "other", s))
         return NULL;
-    return tensor(m, "self");
+    return pt2c_node_tensor_arg(m, "self");
 }
 
 static bool last_dim(const pt2c_graph *g, const char *value, int64_t dim) {
@@ -127,29 +115,30 @@ static const char *safe_softmax(graph_index *ix, const char *x, const char *p) {
         pt2c_node *w = &ix->g->nodes[i];
         if (!is(w, "torch.ops.aten.where.self"))
             continue;
-        const char *other = tensor(w, "other"), *self = tensor(w, "self");
-        const char *cond = tensor(w, "condition");
+        const char *other = pt2c_node_tensor_arg(w, "other"),
+                   *self = pt2c_node_tensor_arg(w, "self");
+        const char *cond = pt2c_node_tensor_arg(w, "condition");
         if (!other || strcmp(other, p) != 0 || !self || !cond)
             continue;
         pt2c_node *full = producer(ix, self);
-        const char *like = full ? tensor(full, "self") : NULL;
+        const char *like = full ? pt2c_node_tensor_arg(full, "self") : NULL;
         double fill;
         if (!is(full, "torch.ops.aten.full_like.default") || uses(ix, self) != 1 || !like ||
             strcmp(like, p) != 0 || !scalar_arg(full, "fill_value", &fill) || fill != 0.0)
             return NULL;
         pt2c_node *not2 = producer(ix, cond);
-        const char *a = not2 ? tensor(not2, "self") : NULL;
+        const char *a = not2 ? pt2c_node_tensor_arg(not2, "self") : NULL;
         pt2c_node *any = producer(ix, a);
-        const char *b = any ? tensor(any, "self") : NULL;
+        const char *b = any ? pt2c_node_tensor_arg(any, "self") : NULL;
         pt2c_node *not1 = producer(ix, b);
-        const char *c = not1 ? tensor(not1, "self") : NULL;
+        const char *c = not1 ? pt2c_node_tensor_arg(not1, "self") : NULL;
         pt2c_node *eq = producer(ix, c);
         double inf;
         int64_t dim, keep;
         if (!is(not2, "torch.ops.aten.logical_not.default") || !is(any, "torch.ops.aten.any.dim") ||
             !is(not1, "torch.ops.aten.logical_not.default") ||
-            !is(eq, "torch.ops.aten.eq.Scalar") || !tensor(eq, "self") ||
-            strcmp(tensor(eq, "self"), x) != 0 || !scalar_arg(eq, "other", &inf) ||
+            !is(eq, "torch.ops.aten.eq.Scalar") || !pt2c_node_tensor_arg(eq, "self") ||
+            strcmp(pt2c_node_tensor_arg(eq, "self"), x) != 0 || !scalar_arg(eq, "other", &inf) ||
             !(isinf(inf) && inf < 0) || !int_arg(any, "dim", 0, &dim) ||
             !int_arg(any, "keepdim", 0, &keep) || !keep || !last_dim(ix->g, x, dim) ||
             uses(ix, cond) != 1 || uses(ix, a) != 1 || uses(ix, b) != 1 || uses(ix, c) != 1)
@@ -186,7 +175,7 @@ typedef struct attention {
 /* Match the pattern around one _softmax node. */
 static bool match(graph_index *ix, pt2c_node *sm, attention *a) {
     int64_t dim, half;
-    const char *x = tensor(sm, "self"), *p = out_name(sm);
+    const char *x = pt2c_node_tensor_arg(sm, "self"), *p = out_name(sm);
     if (!x || !p || !int_arg(sm, "dim", -1, &dim) || !last_dim(ix->g, x, dim) ||
         !int_arg(sm, "half_to_float", 0, &half) || half)
         return false;
@@ -196,14 +185,15 @@ static bool match(graph_index *ix, pt2c_node *sm, attention *a) {
     pt2c_node *add = producer(ix, x);
     if (is(add, "torch.ops.aten.add.Tensor")) {
         double alpha = 1.0;
-        const pt2c_arg *al = arg(add, "alpha");
+        const pt2c_arg *al = pt2c_node_arg(add, "alpha");
         if (al && !scalar_arg(add, "alpha", &alpha))
             return false;
-        const char *l = tensor(add, "self"), *r = tensor(add, "other");
+        const char *l = pt2c_node_tensor_arg(add, "self"), *r = pt2c_node_tensor_arg(add, "other");
         if (alpha != 1.0 || !l || !r)
             return false;
         pt2c_node *lp = producer(ix, l);
-        bool left = lp && is(producer(ix, tensor(lp, "self")), "torch.ops.aten.bmm.default");
+        bool left =
+            lp && is(producer(ix, pt2c_node_tensor_arg(lp, "self")), "torch.ops.aten.bmm.default");
         scores = left ? l : r;
         a->mask = left ? r : l;
         if (uses(ix, scores) != 1 || !kernel_mask(ix->g, a->mask, scores))
@@ -212,16 +202,16 @@ static bool match(graph_index *ix, pt2c_node *sm, attention *a) {
     pt2c_node *sv = producer(ix, scores);
     if (!is(sv, "torch.ops.aten.view.default") && !is(sv, "torch.ops.aten._unsafe_view.default"))
         return false;
-    pt2c_node *bmm1 = producer(ix, tensor(sv, "self"));
+    pt2c_node *bmm1 = producer(ix, pt2c_node_tensor_arg(sv, "self"));
     if (!is(bmm1, "torch.ops.aten.bmm.default") || uses(ix, out_name(bmm1)) != 1)
         return false;
     double s1, s2;
-    const char *mq = through_view_expand(ix, tensor(bmm1, "self"));
-    const char *mk = through_view_expand(ix, tensor(bmm1, "mat2"));
+    const char *mq = through_view_expand(ix, pt2c_node_tensor_arg(bmm1, "self"));
+    const char *mk = through_view_expand(ix, pt2c_node_tensor_arg(bmm1, "mat2"));
     const char *q = mq ? through_mul(ix, mq, &s1) : NULL;
     const char *kt = mk ? through_mul(ix, mk, &s2) : NULL;
     pt2c_node *perm = producer(ix, kt);
-    const pt2c_arg *dims = perm ? arg(perm, "dims") : NULL;
+    const pt2c_arg *dims = perm ? pt2c_node_arg(perm, "dims") : NULL;
     if (!q || !is(perm, "torch.ops.aten.permute.default") || uses(ix, kt) != 1 || !dims ||
         dims->kind != PT2C_ARG_INTS || dims->n_items != 4 || dims->items[0].i != 0 ||
         dims->items[1].i != 1 || dims->items[2].i != 3 || dims->items[3].i != 2)
@@ -240,10 +230,10 @@ static bool match(graph_index *ix, pt2c_node *sm, attention *a) {
         pt2c_node *n = &ix->g->nodes[i];
         if (!is(n, "torch.ops.aten.bmm.default"))
             continue;
-        const char *src = through_view_expand(ix, tensor(n, "self"));
+        const char *src = through_view_expand(ix, pt2c_node_tensor_arg(n, "self"));
         if (src && strcmp(src, probs) == 0) {
             second = n;
-            vw = tensor(n, "mat2");
+            vw = pt2c_node_tensor_arg(n, "mat2");
         }
     }
     const char *v = second ? through_view_expand(ix, vw) : NULL;
@@ -252,20 +242,20 @@ static bool match(graph_index *ix, pt2c_node *sm, attention *a) {
     /* out = view(bmm2, [B, H, L, Ev]): its only reader. */
     for (int64_t i = 0; i < ix->g->n_nodes; i++) {
         pt2c_node *n = &ix->g->nodes[i];
-        const char *self = tensor(n, "self");
+        const char *self = pt2c_node_tensor_arg(n, "self");
         if ((is(n, "torch.ops.aten.view.default") ||
              is(n, "torch.ops.aten._unsafe_view.default")) &&
             self && strcmp(self, out_name(second)) == 0) {
             const pt2c_tensor_meta *qm = pt2c_graph_meta(ix->g, q);
             const pt2c_tensor_meta *om = pt2c_graph_meta(ix->g, out_name(n));
-            const pt2c_tensor_meta *km = pt2c_graph_meta(ix->g, tensor(perm, "self"));
+            const pt2c_tensor_meta *km = pt2c_graph_meta(ix->g, pt2c_node_tensor_arg(perm, "self"));
             const pt2c_tensor_meta *vm = pt2c_graph_meta(ix->g, v);
             if (!qm || !om || !km || !vm || qm->rank != 4 || om->rank != 4 ||
                 qm->dtype != PT2C_DTYPE_F32 || km->dtype != PT2C_DTYPE_F32 ||
                 vm->dtype != PT2C_DTYPE_F32)
                 return false;
             a->q = q;
-            a->k = tensor(perm, "self");
+            a->k = pt2c_node_tensor_arg(perm, "self");
             a->v = v;
             a->scale = s1 * s2;
             a->out = out_name(n);

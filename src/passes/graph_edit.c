@@ -32,6 +32,28 @@ static void visit_node_inputs(pt2c_node *node, pt2c_name_visit visit, void *user
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* Arguments                                                                                */
+
+pt2c_named_arg *pt2c_node_find_arg(const pt2c_node *node, const char *name) {
+    for (int32_t k = 0; k < node->n_inputs; k++)
+        if (strcmp(node->inputs[k].name, name) == 0)
+            return &node->inputs[k];
+    return NULL;
+}
+
+const pt2c_arg *pt2c_node_arg(const pt2c_node *node, const char *name) {
+    const pt2c_named_arg *a = pt2c_node_find_arg(node, name);
+    return a ? &a->arg : NULL;
+}
+
+const char *pt2c_node_tensor_arg(const pt2c_node *node, const char *name) {
+    const pt2c_arg *a = pt2c_node_arg(node, name);
+    if (!a || (a->kind != PT2C_ARG_TENSOR && a->kind != PT2C_ARG_OPTIONAL_TENSOR))
+        return NULL;
+    return a->name;
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Uses                                                                                     */
 
 typedef struct counter {
@@ -130,29 +152,67 @@ static const char *const effect_ops[] = {
     "sym_constrain_range_for_size",
 };
 
+/* aten ops whose results differ from call to call or are undefined. */
+static const char *const random_ops[] = {
+    "bernoulli",      "cauchy",      "dropout",           "empty",        "empty_like",
+    "empty_strided",  "exponential", "geometric",         "log_normal",   "multinomial",
+    "native_dropout", "new_empty",   "new_empty_strided", "normal",       "poisson",
+    "rand",           "rand_like",   "randint",           "randint_like", "randn",
+    "randn_like",     "randperm",    "uniform",
+};
+
+/* The op name of an aten or prims target ("add_" of torch.ops.aten.add_.Tensor) as
+ * (*name, *len), and its overload (after the dot, "" if none); false for other targets. */
+static bool op_name(const char *target, const char **name, size_t *len, const char **overload) {
+    const char *rest = NULL;
+    if (strncmp(target, "torch.ops.aten.", 15) == 0)
+        rest = target + 15;
+    else if (strncmp(target, "torch.ops.prims.", 16) == 0)
+        rest = target + 16;
+    if (!rest)
+        return false;
+    const char *dot = strchr(rest, '.');
+    *name = rest;
+    *len = dot ? (size_t)(dot - rest) : strlen(rest);
+    *overload = dot ? dot + 1 : "";
+    return true;
+}
+
+static bool named_in(const char *name, size_t len, const char *const *list, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        if (strlen(list[k]) == len && strncmp(list[k], name, len) == 0)
+            return true;
+    return false;
+}
+
+bool pt2c_node_writes_in_place(const pt2c_node *node) {
+    const char *name, *overload;
+    size_t len;
+    return op_name(node->target, &name, &len, &overload) && len > 0 && name[len - 1] == '_';
+}
+
+bool pt2c_node_is_random(const pt2c_node *node) {
+    const char *name, *overload;
+    size_t len;
+    return op_name(node->target, &name, &len, &overload) &&
+           named_in(name, len, random_ops, sizeof random_ops / sizeof random_ops[0]);
+}
+
 bool pt2c_node_is_pure(const pt2c_node *node) {
     const char *t = node->target;
     /* Symbolic arithmetic on sizes: _operator.mul, math.ceil, torch.sym_max, ... */
     if (strncmp(t, "_operator.", 10) == 0 || strncmp(t, "math.", 5) == 0 ||
         strncmp(t, "torch.sym_", 10) == 0 || strncmp(t, "builtins.", 9) == 0)
         return true;
-    const char *rest = NULL;
-    if (strncmp(t, "torch.ops.aten.", 15) == 0)
-        rest = t + 15;
-    else if (strncmp(t, "torch.ops.prims.", 16) == 0)
-        rest = t + 16;
-    if (!rest)
-        return false; /* custom ops and higher-order ops may have effects */
-    const char *dot = strchr(rest, '.');
-    size_t len = dot ? (size_t)(dot - rest) : strlen(rest);
-    if (len == 0 || rest[len - 1] == '_') /* in place: add_, copy_, index_put_ */
+    const char *name, *overload;
+    size_t len;
+    if (!op_name(t, &name, &len, &overload))
+        return false;                     /* custom ops and higher-order ops may have effects */
+    if (len == 0 || name[len - 1] == '_') /* in place: add_, copy_, index_put_ */
         return false;
-    if (dot && strcmp(dot + 1, "out") == 0) /* writes its out= argument */
+    if (strcmp(overload, "out") == 0) /* writes its out= argument */
         return false;
-    for (size_t k = 0; k < sizeof effect_ops / sizeof effect_ops[0]; k++)
-        if (strlen(effect_ops[k]) == len && strncmp(effect_ops[k], rest, len) == 0)
-            return false;
-    return true;
+    return !named_in(name, len, effect_ops, sizeof effect_ops / sizeof effect_ops[0]);
 }
 
 typedef struct use_probe {

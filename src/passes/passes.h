@@ -74,6 +74,16 @@ void pt2c_graph_remove_nodes(pt2c_program *prog, const bool *remove);
 pt2c_status pt2c_graph_remove_dead_nodes(pt2c_pass_ctx *ctx, int64_t *removed);
 /* True when running the node only computes its outputs (no write, no check, no I/O). */
 bool pt2c_node_is_pure(const pt2c_node *node);
+/* An aten op whose name ends in '_' (add_, copy_): it writes its self argument. */
+bool pt2c_node_writes_in_place(const pt2c_node *node);
+/* An op whose results differ from call to call (rand, dropout) or are undefined (empty):
+ * never folded, never merged. */
+bool pt2c_node_is_random(const pt2c_node *node);
+/* A named input of the node (NULL if it omits it: the schema default), its argument, and
+ * the value name of a Tensor or Tensor? argument (NULL if absent, None or not a tensor). */
+pt2c_named_arg *pt2c_node_find_arg(const pt2c_node *node, const char *name);
+const pt2c_arg *pt2c_node_arg(const pt2c_node *node, const char *name);
+const char *pt2c_node_tensor_arg(const pt2c_node *node, const char *name);
 
 /* The metadata of a tensor value, or NULL. */
 const pt2c_tensor_meta *pt2c_graph_meta(const pt2c_graph *g, const char *name);
