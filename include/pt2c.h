@@ -252,6 +252,9 @@ PT2C_API pt2c_status pt2c_tensor_write_npy(const pt2c_tensor_info *tensor, const
 PT2C_API size_t pt2c_pass_count(void);
 PT2C_API const char *pt2c_pass_name(size_t index);    /* "dce"; NULL past the end */
 PT2C_API const char *pt2c_pass_summary(size_t index); /* one line */
+/* 1 for a lowering (decompose: training IR -> Core ATen), which `pt2c opt` runs only when
+ * named: it changes the dialect rather than speeding the program up. */
+PT2C_API int pt2c_pass_is_lowering(size_t index);
 /* The passes pt2c_program_optimize runs when none are named (and pt2c run and bench apply):
  * functionalize, cse, fold_transposes, fold_constants and dce keep the outputs' bits;
  * fuse_attention runs

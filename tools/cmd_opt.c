@@ -13,12 +13,15 @@ static const char opt_help[] =
     "                             legacy files convert); OUT is replaced atomically and may\n"
     "                             be IN\n"
     "      --passes LIST          passes to run, in order, comma-separated (default: every\n"
-    "                             pass below, in this order; 'none': write as read)\n"
+    "                             pass below but decompose, in this order; 'none': write\n"
+    "                             as read)\n"
     "      --print-after P        print the graph's code after pass P ('all': after each)\n"
     "      --quiet                no per-pass report\n"
     "    passes (src/passes/):\n"
     "      functionalize          in-place writes into intermediates and their views ->\n"
     "                             functional ops and *_scatter\n"
+    "      decompose              training IR -> Core ATen: the ops run_decompositions()\n"
+    "                             gives (only when named; the program becomes ATEN)\n"
     "      cse                    a pure node repeating an earlier one (same op, same\n"
     "                             inputs) is dropped; its readers read the earlier one\n"
     "      fold_transposes        addmm/mm of a transposed matrix -> linear of the\n"
@@ -103,7 +106,7 @@ static pt2c_status after_pass(void *user, const pt2c_program *prog, const pt2c_p
     return PT2C_OK;
 }
 
-/* Every pass, in table order: the full pipeline. */
+/* Every pass but the lowerings, in table order: the full pipeline. */
 static char *all_passes(void) {
     size_t len = 1;
     for (size_t k = 0; k < pt2c_pass_count(); k++)
@@ -113,7 +116,9 @@ static char *all_passes(void) {
         return NULL;
     s[0] = 0;
     for (size_t k = 0; k < pt2c_pass_count(); k++) {
-        if (k)
+        if (pt2c_pass_is_lowering(k))
+            continue;
+        if (s[0])
             strcat(s, ",");
         strcat(s, pt2c_pass_name(k));
     }

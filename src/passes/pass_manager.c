@@ -10,6 +10,7 @@ typedef struct pass_def {
     const char *name;
     const char *summary;
     pt2c_pass_fn run;
+    bool lowering; /* changes the dialect; the full pipeline leaves it out */
 } pass_def;
 
 /* In the order a full pipeline runs them: folding first (it makes constants the fusions
@@ -18,28 +19,33 @@ static const pass_def passes[] = {
     {"functionalize",
      "in-place writes into intermediates and their views -> functional ops "
      "and *_scatter",
-     pt2c_pass_functionalize},
+     pt2c_pass_functionalize, false},
+    {"decompose", "training-IR ops -> the Core ATen ops run_decompositions() gives",
+     pt2c_pass_decompose, true},
     {"cse", "a pure node that repeats an earlier one (same op, same inputs) reads its outputs",
-     pt2c_pass_cse},
+     pt2c_pass_cse, false},
     {"fold_transposes",
      "addmm/mm of a transposed matrix -> linear of the matrix (no transposed copy)",
-     pt2c_pass_fold_transposes},
+     pt2c_pass_fold_transposes, false},
     {"fold_constants",
      "evaluate nodes that read only weights and constants; results become "
      "constants",
-     pt2c_pass_fold_constants},
+     pt2c_pass_fold_constants, false},
     {"fuse_attention",
      "decomposed attention (bmm, softmax, bmm) -> one scaled_dot_product_attention",
-     pt2c_pass_fuse_attention},
+     pt2c_pass_fuse_attention, false},
     {"fold_batch_norm", "conv/linear + eval batch norm -> conv/linear with rescaled weights",
-     pt2c_pass_fold_batch_norm},
-    {"dce", "remove nodes nothing reads, then weights and constants nothing reads", pt2c_pass_dce},
+     pt2c_pass_fold_batch_norm, false},
+    {"dce", "remove nodes nothing reads, then weights and constants nothing reads", pt2c_pass_dce,
+     false},
 };
 enum { N_PASSES = sizeof passes / sizeof passes[0] };
 
 size_t pt2c_pass_count(void) { return N_PASSES; }
 
 const char *pt2c_pass_name(size_t index) { return index < N_PASSES ? passes[index].name : NULL; }
+
+int pt2c_pass_is_lowering(size_t index) { return index < N_PASSES && passes[index].lowering; }
 
 const char *pt2c_pass_summary(size_t index) {
     return index < N_PASSES ? passes[index].summary : NULL;

@@ -33,6 +33,7 @@ typedef pt2c_status (*pt2c_pass_fn)(pt2c_pass_ctx *ctx);
 
 /* The passes (one file each). */
 pt2c_status pt2c_pass_functionalize(pt2c_pass_ctx *ctx);
+pt2c_status pt2c_pass_decompose(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_cse(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_fuse_attention(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_fold_batch_norm(pt2c_pass_ctx *ctx);

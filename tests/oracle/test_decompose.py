@@ -1,0 +1,251 @@
+"""The decompose pass (`pt2c opt --passes decompose`, src/passes/decompose*.c): the training IR
+rewritten in C as the Core ATen ops `run_decompositions()` gives.
+
+For every zoo model and for a set of modules that reach each rule's branches, the op multiset
+of pt2c's output (as torch.export.load reads it) equals that of PyTorch's own
+run_decompositions() (saved and loaded the same way), the output loads and runs in PyTorch
+with eager's results, `pt2c run` of it matches eager, and the program says it is ATEN.
+"""
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torch.utils._pytree as pytree
+
+from conftest import run_pt2c
+from zoo import ZOO, build, example_inputs
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def op_counts(ep):
+    return Counter(str(n.target) for n in ep.graph.nodes if n.op == "call_function")
+
+
+def leaves(out):
+    return [t.detach().numpy().copy() for t in pytree.tree_leaves(out)]
+
+
+def check_decompose(model, args, tmp_path, dynamic_shapes=None, expect_aten=True):
+    """Export, decompose in pt2c and in PyTorch; compare op multisets and outputs."""
+    model = model.eval()
+    ep = torch.export.export(model, args, dynamic_shapes=dynamic_shapes)
+    src, ref, dst = tmp_path / "train.pt2", tmp_path / "core.pt2", tmp_path / "decomposed.pt2"
+    torch.export.save(ep, str(src))
+    torch.export.save(ep.run_decompositions(), str(ref))
+    r = run_pt2c("opt", src, "-o", dst, "--passes", "decompose", "--quiet", timeout=300)
+    assert r.returncode == 0, r.stderr
+    got = torch.export.load(str(dst))
+    want_ops, got_ops = op_counts(torch.export.load(str(ref))), op_counts(got)
+    assert got_ops == want_ops, (
+        f"pt2c only: {dict(got_ops - want_ops)}; run_decompositions only: "
+        f"{dict(want_ops - got_ops)}")
+    if expect_aten:
+        assert got.dialect == "ATEN"
+    with torch.no_grad():
+        expected = leaves(model(*args))
+        reloaded = leaves(got.module()(*args))
+    assert len(reloaded) == len(expected)
+    for g, e in zip(reloaded, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
+    inputs = []
+    for i, a in enumerate(args):
+        inputs.append(tmp_path / f"in{i}.npy")
+        np.save(inputs[-1], a.numpy())
+    out = tmp_path / "out"
+    r = run_pt2c("run", dst, *[a for p in inputs for a in ("-i", p)], "-o", out, timeout=300)
+    assert r.returncode == 0, r.stderr
+    for k, e in enumerate(expected):
+        g = np.load(out / f"output_{k}.npy")
+        assert g.shape == e.shape and g.dtype == e.dtype
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
+    return got_ops
+
+
+# ---------------------------------------------------------------------------------------- #
+# The zoo
+
+@pytest.mark.parametrize("name", list(ZOO))
+def test_zoo_op_multiset_equals_run_decompositions(tmp_path, name):
+    batch = min(ZOO[name].batches)
+    check_decompose(build(name), example_inputs(name, batch), tmp_path)
+
+
+# ---------------------------------------------------------------------------------------- #
+# Each rule's branches
+
+class Layers(nn.Module):
+    """conv1d/2d, conv_transpose2d, eval batch norm, layer norm, pools, dropout. (conv3d
+    decomposes the same way, but pt2c has no 3-D convolution kernel to run it.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(3, 4, 3, stride=2)
+        self.c2 = nn.Conv2d(3, 4, 3, padding=1, bias=False)
+        self.tc = nn.ConvTranspose2d(4, 2, 2, stride=2, output_padding=0)
+        self.bn = nn.BatchNorm2d(4)
+        self.ln = nn.LayerNorm([8, 8])
+
+    def forward(self, x1, x2):
+        y = self.bn(self.c2(x2))
+        return (self.c1(x1), self.tc(y), self.ln(x2),
+                F.max_pool2d(x2, 2), F.adaptive_avg_pool2d(x2, 1),
+                F.adaptive_avg_pool2d(x2, (2, 2)), F.dropout(y, 0.5, False))
+
+
+class Shapes(nn.Module):
+    """flatten, reshape (a view and a copy), unflatten, transpose, t, contiguous (no-op and
+    copy), squeeze.dim, split, chunk, unbind."""
+
+    def forward(self, x, m):
+        xt = x.transpose(1, 2)
+        return (torch.flatten(x, 1), x.reshape(2, -1), xt.reshape(2, -1), x.unflatten(2, (2, -1)),
+                m.t(), xt.contiguous(), x.contiguous() + 1, x[:, :1].squeeze(1),
+                *x.split(3, -1), *x.chunk(2, 1), *x.unbind(1))
+
+
+class Elementwise(nn.Module):
+    """hardswish, hardsigmoid, silu, softmax, log_softmax, masked_fill, floor_divide, |, &, ^,
+    arange, zeros, ones."""
+
+    def forward(self, x, mask, i):
+        return (F.hardswish(x), F.hardsigmoid(x), F.silu(x), F.softmax(x, -1),
+                F.log_softmax(x, 0), x.masked_fill(mask, -1e9), i // 3, i | i, i & 5, i ^ i,
+                torch.arange(5), torch.arange(2, 7), torch.zeros(2, 3), torch.ones(4))
+
+
+class Products(nn.Module):
+    """linear on 1-D..4-D input, with and without bias, contiguous or not; every matmul
+    rank combination torch/_decomp distinguishes."""
+
+    def __init__(self):
+        super().__init__()
+        self.l = nn.Linear(8, 4)
+        self.nb = nn.Linear(8, 4, bias=False)
+
+    def forward(self, v, m, b3, b4, c):
+        return (self.l(m), self.nb(m), self.l(b3), self.nb(b3), self.l(b3.transpose(0, 1)),
+                self.l(b4), v @ v, m @ v, v @ c, m @ c, b3 @ v, b3 @ c, b4 @ b4.transpose(-1, -2),
+                b3 @ b4.transpose(-1, -2), b3.transpose(1, 2) @ b3)
+
+
+class Attention(nn.Module):
+    def forward(self, q, k, v, bool_mask, float_mask):
+        return (F.scaled_dot_product_attention(q, k, v),
+                F.scaled_dot_product_attention(q, k, v, attn_mask=bool_mask),
+                F.scaled_dot_product_attention(q, k, v, attn_mask=float_mask),
+                F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.3),
+                F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2),
+                                               v.transpose(1, 2)))
+
+
+class Recurrent(nn.Module):
+    """Time-major LSTM and GRU, 2 layers, with initial states given and final states used
+    (the stack of per-layer states), beside the zoo's batch-first ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 5, 2)
+        self.gru = nn.GRU(6, 4, 2)
+
+    def forward(self, x, h, c, g):
+        y, (hn, cn) = self.lstm(x, (h, c))
+        z, gn = self.gru(x, g)
+        return y, hn, cn, z, gn
+
+
+def _g():
+    return torch.Generator().manual_seed(0)
+
+
+RULE_CASES = {
+    "layers": (Layers, lambda g: (torch.randn(2, 3, 9, generator=g),
+                                  torch.randn(2, 3, 8, 8, generator=g))),
+    "shapes": (Shapes, lambda g: (torch.randn(2, 4, 6, generator=g),
+                                  torch.randn(3, 5, generator=g))),
+    "elementwise": (Elementwise, lambda g: (torch.randn(3, 8, generator=g) * 4,
+                                            torch.randn(3, 8, generator=g) > 0,
+                                            torch.randint(-20, 20, (6,), generator=g))),
+    "products": (Products, lambda g: (torch.randn(8, generator=g), torch.randn(3, 8, generator=g),
+                                      torch.randn(2, 3, 8, generator=g),
+                                      torch.randn(2, 2, 3, 8, generator=g),
+                                      torch.randn(8, 5, generator=g))),
+    "recurrent": (Recurrent, lambda g: (torch.randn(4, 3, 6, generator=g),
+                                        torch.randn(2, 3, 5, generator=g),
+                                        torch.randn(2, 3, 5, generator=g),
+                                        torch.randn(2, 3, 4, generator=g))),
+    "attention": (Attention, lambda g: (torch.randn(2, 2, 5, 8, generator=g),
+                                        torch.randn(2, 2, 5, 8, generator=g),
+                                        torch.randn(2, 2, 5, 8, generator=g),
+                                        torch.randn(5, 5, generator=g) > -1,
+                                        torch.randn(2, 1, 5, 5, generator=g))),
+}
+
+
+@pytest.mark.parametrize("case", list(RULE_CASES))
+def test_rules_match_run_decompositions(tmp_path, case):
+    make, inputs = RULE_CASES[case]
+    torch.manual_seed(0)
+    model = make()
+    for mod in model.modules():  # non-trivial batch-norm statistics
+        if isinstance(mod, nn.BatchNorm2d):
+            mod.running_mean.uniform_(-0.5, 0.5)
+            mod.running_var.uniform_(0.5, 1.5)
+    check_decompose(model, inputs(_g()), tmp_path)
+
+
+class DynBatch(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3)
+        self.l = nn.Linear(4, 2)
+
+    def forward(self, x):
+        y = F.hardswish(self.c(x))
+        return self.l(torch.flatten(F.adaptive_avg_pool2d(y, 1), 1))
+
+
+def test_dynamic_batch_keeps_what_needs_literal_sizes(tmp_path):
+    """With a symbolic batch, the rules that need literal sizes (flatten's view, linear's
+    addmm) decline; the rest decompose, and the program stays TRAINING and runs."""
+    batch = torch.export.Dim("batch", min=1, max=64)
+    x = torch.randn(3, 3, 8, 8, generator=_g())
+    ops = None
+    model = DynBatch().eval()
+    ep = torch.export.export(model, (x,), dynamic_shapes={"x": {0: batch}})
+    src, dst = tmp_path / "dyn.pt2", tmp_path / "dyn-dec.pt2"
+    torch.export.save(ep, str(src))
+    r = run_pt2c("opt", src, "-o", dst, "--passes", "decompose", "--quiet", timeout=300)
+    assert r.returncode == 0, r.stderr
+    got = torch.export.load(str(dst))
+    ops = op_counts(got)
+    assert ops["aten.convolution.default"] == 1 and ops["aten.conv2d.default"] == 0
+    assert ops["aten.clamp.default"] == 2 and ops["aten.hardswish.default"] == 0
+    assert ops["aten.mean.dim"] == 1
+    assert ops["aten.flatten.using_ints"] == 1 and ops["aten.linear.default"] == 1
+    assert got.dialect == "TRAINING"
+    for b in (1, 5):
+        xb = torch.randn(b, 3, 8, 8, generator=_g())
+        with torch.no_grad():
+            np.testing.assert_allclose(leaves(got.module()(xb))[0], leaves(model(xb))[0],
+                                       rtol=1e-4, atol=1e-5)
+        np.save(tmp_path / "x.npy", xb.numpy())
+        r = run_pt2c("run", dst, "-i", tmp_path / "x.npy", "-o", tmp_path / f"o{b}")
+        assert r.returncode == 0, r.stderr
+        with torch.no_grad():
+            np.testing.assert_allclose(np.load(tmp_path / f"o{b}" / "output_0.npy"),
+                                       leaves(model(xb))[0], rtol=1e-4, atol=1e-5)
+
+
+def test_core_aten_input_is_left_alone(tmp_path):
+    """A program already in Core ATen has nothing to decompose: the pass changes nothing."""
+    ep = torch.export.export(Shapes().eval(), RULE_CASES["shapes"][1](_g())).run_decompositions()
+    src, dst = tmp_path / "core.pt2", tmp_path / "again.pt2"
+    torch.export.save(ep, str(src))
+    r = run_pt2c("opt", src, "-o", dst, "--passes", "decompose", timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "decompose" in r.stdout and "0 rewrites" in r.stdout, r.stdout
+    assert op_counts(torch.export.load(str(dst))) == op_counts(ep)
