@@ -645,12 +645,14 @@ static pt2c_status commit(pt2c_decomposer *d) {
 
 /* With nothing left that a rule knows, the program is in the ATEN dialect: its verifier list
  * says so, as run_decompositions() writes it (torch.export.load then reports ep.dialect
- * "ATEN"). A node a rule declined (symbolic sizes) keeps the program TRAINING. */
+ * "ATEN"). A node a rule declined (symbolic sizes), or an in-place op, keeps it TRAINING. */
 static pt2c_status mark_dialect(pt2c_decomposer *d) {
     pt2c_exported_program *ep = &d->pass->prog->ep;
     for (int64_t i = 0; i < d->g->n_nodes; i++)
-        if (dec_find_rule(d->g->nodes[i].target))
-            return PT2C_OK;
+        if ((dec_find_rule(d->g->nodes[i].target) &&
+             strcmp(d->g->nodes[i].target, "torch.ops.aten.view.default") != 0) ||
+            pt2c_node_writes_in_place(&d->g->nodes[i]))
+            return PT2C_OK; /* (the ATEN verifier refuses in-place ops: functionalize first) */
     for (int32_t k = 0; k < ep->n_verifiers; k++)
         if (strcmp(ep->verifiers[k], "TRAINING") == 0)
             ep->verifiers[k] = "ATEN";
@@ -670,10 +672,11 @@ pt2c_status pt2c_pass_decompose(pt2c_pass_ctx *ctx) {
         int64_t mark = d.n_nodes;
         if (rule) {
             d.origin = n;
+            d.unchanged = false;
             PT2C_TRY(rule(&d, n, &done));
         }
         if (done) {
-            ctx->rewrites++;
+            ctx->rewrites += !d.unchanged;
             continue;
         }
         d.n_nodes = mark;

@@ -45,6 +45,7 @@ typedef struct pt2c_decomposer {
     pt2c_strmap names;      /* every name in use, for fresh names */
     pt2c_strmap renamed;    /* value -> index in rename_*: a rule made it an alias */
     const char **rename_from, **rename_to;
+    bool unchanged; /* set by a rule that rewrote a node into itself (not counted) */
     int64_t n_renamed, cap_renamed;
 } pt2c_decomposer;
 

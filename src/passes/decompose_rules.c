@@ -420,6 +420,10 @@ static pt2c_status filled(pt2c_decomposer *d, const pt2c_node *n, int64_t value,
     *done = true;
     return dec_emit_like(d, ATEN("full.default"), args, 6, n);
 }
+static pt2c_status emit_reshape(pt2c_decomposer *d, const char *x, const dec_shape *xs,
+                                const int64_t *sizes, int32_t rank, const char *out_name,
+                                const char **out);
+
 static pt2c_status zeros(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     return filled(d, n, 0, done);
 }
@@ -462,6 +466,72 @@ static pt2c_status and_scalar(pt2c_decomposer *d, const pt2c_node *n, bool *done
 }
 static pt2c_status xor_scalar(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     return renamed_binary(d, n, ATEN("bitwise_xor.Scalar"), done);
+}
+
+/* lift_fresh_copy -> clone; detach/alias -> nothing (Core ATen has no aliasing no-ops). */
+static pt2c_status lift_fresh_copy(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    if (!dec_input(n, "self"))
+        return PT2C_OK;
+    pt2c_named_arg args[] = {dec_tensor("self", dec_input(n, "self"))};
+    *done = true;
+    return dec_emit_like(d, ATEN("clone.default"), args, 1, n);
+}
+static pt2c_status no_op(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    if (!dec_input(n, "self") || !dec_output(n))
+        return PT2C_OK;
+    *done = true;
+    return dec_alias(d, dec_output(n), dec_input(n, "self"));
+}
+
+/* to(dtype) / to(dtype, layout, device) / type_as: nothing when the dtype stays (and no
+ * copy is asked), else _to_copy with the dtype. */
+static pt2c_status to_dtype(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    const char *x = dec_input(n, "self"), *out = dec_output(n);
+    const pt2c_tensor_meta *xm = dec_meta_of(d, x), *om = dec_meta_of(d, out);
+    bool copy;
+    const pt2c_arg *mf = pt2c_node_arg(n, "memory_format");
+    if (!xm || !om || !dec_get_bool(n, "copy", false, &copy) || copy ||
+        (mf && mf->kind != PT2C_ARG_NONE))
+        return PT2C_OK;
+    *done = true;
+    if (xm->dtype == om->dtype)
+        return dec_alias(d, out, x);
+    bool type_as = strcmp(n->target, ATEN("type_as.default")) == 0;
+    pt2c_named_arg args[] = {dec_tensor("self", x), scalar_type("dtype", om->dtype),
+                             layout_strided(), cpu_device(om)};
+    return dec_emit_like(d, ATEN("_to_copy.default"), args, type_as ? 4 : 2, n);
+}
+
+/* view: the same op, its layout recomputed from the input's (which decompositions before it
+ * may have changed); a copy first when those strides no longer allow a view, where
+ * run_decompositions() itself would fail (transformers' GPT-2 Conv1D). */
+static pt2c_status view(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    dec_shape xs, v;
+    int64_t sizes[DEC_MAX_RANK], resolved[DEC_MAX_RANK];
+    int32_t rank;
+    const char *x = dec_input(n, "self"), *out = dec_output(n);
+    if (!out || !dec_shape_of(d, x, &xs) ||
+        !dec_get_ints(n, "size", 0, 0, sizes, DEC_MAX_RANK, &rank) ||
+        !dec_infer_sizes(dec_numel(&xs), sizes, rank, resolved))
+        return PT2C_OK;
+    d->unchanged = dec_view(&xs, sizes, rank, &v);
+    *done = true;
+    return emit_reshape(d, x, &xs, sizes, rank, out, NULL);
+}
+
+/* pad(mode 'constant') -> constant_pad_nd. */
+static pt2c_status pad(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    const pt2c_arg *mode = pt2c_node_arg(n, "mode"), *value = pt2c_node_arg(n, "value");
+    bool f;
+    pt2c_named_arg p = dec_copy_arg(n, "pad", "pad", &f);
+    if (!dec_input(n, "self") || !f ||
+        (mode && (mode->kind != PT2C_ARG_STRING || !mode->str || strcmp(mode->str, "constant"))))
+        return PT2C_OK;
+    pt2c_named_arg args[] = {dec_tensor("self", dec_input(n, "self")), p, dec_float("value", 0.0)};
+    if (value && value->kind != PT2C_ARG_NONE)
+        args[2] = (pt2c_named_arg){"value", *value, PT2C_PASS_POSITIONAL};
+    *done = true;
+    return dec_emit_like(d, ATEN("constant_pad_nd.default"), args, 3, n);
 }
 
 /* eval dropout -> clone. */
@@ -964,7 +1034,7 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     if (mask && ms.dtype == PT2C_DTYPE_BOOL) {
         dec_shape s0 = {.dtype = qs.dtype, .rank = 0};
         const char *ninf, *zero;
-        pt2c_named_arg a1[] = {dec_float("s", -INFINITY), scalar_type("dtype", qs.dtype),
+        pt2c_named_arg a1[] = {dec_float("s", -(double)INFINITY), scalar_type("dtype", qs.dtype),
                                cpu_device(om)};
         PT2C_TRY(dec_emit(d, ATEN("scalar_tensor.default"), a1, 3, &s0, NULL, &ninf));
         pt2c_named_arg a2[] = {dec_float("s", 0.0), scalar_type("dtype", qs.dtype),
@@ -1024,7 +1094,7 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
         pt2c_named_arg l2[] = {dec_tensor("self", le), dec_tensor("other", full)};
         PT2C_TRY(dec_emit(d, ATEN("logical_and.default"), l2, 2, &ls, NULL, &land));
         dec_shape s0 = {.dtype = qs.dtype, .rank = 0};
-        pt2c_named_arg a1[] = {dec_float("s", -INFINITY), scalar_type("dtype", qs.dtype),
+        pt2c_named_arg a1[] = {dec_float("s", -(double)INFINITY), scalar_type("dtype", qs.dtype),
                                cpu_device(om)};
         PT2C_TRY(dec_emit(d, ATEN("scalar_tensor.default"), a1, 3, &s0, NULL, &ninf));
         pt2c_named_arg a2[] = {dec_float("s", 0.0), scalar_type("dtype", qs.dtype),
@@ -1059,7 +1129,7 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     PT2C_TRY(dec_emit(d, ATEN("_softmax.default"), a7, 3, &ss, NULL, &sm));
     dec_shape bs = ss;
     bs.dtype = PT2C_DTYPE_BOOL;
-    pt2c_named_arg a8[] = {dec_tensor("self", scores), dec_float("other", -INFINITY)};
+    pt2c_named_arg a8[] = {dec_tensor("self", scores), dec_float("other", -(double)INFINITY)};
     PT2C_TRY(dec_emit(d, ATEN("eq.Scalar"), a8, 2, &bs, NULL, &eq));
     pt2c_named_arg a9[] = {dec_tensor("self", eq)};
     PT2C_TRY(dec_emit(d, ATEN("logical_not.default"), a9, 1, &bs, NULL, &nz));
@@ -1138,6 +1208,17 @@ static const struct {
     {ATEN("arange.start"), arange},
     {ATEN("zeros.default"), zeros},
     {ATEN("ones.default"), ones},
+    {ATEN("new_zeros.default"), zeros},
+    {ATEN("new_ones.default"), ones},
+    {ATEN("lift_fresh_copy.default"), lift_fresh_copy},
+    {ATEN("detach.default"), no_op},
+    {ATEN("detach_.default"), no_op},
+    {ATEN("alias.default"), no_op},
+    {ATEN("to.dtype"), to_dtype},
+    {ATEN("to.dtype_layout"), to_dtype},
+    {ATEN("type_as.default"), to_dtype},
+    {ATEN("view.default"), view},
+    {ATEN("pad.default"), pad},
     {ATEN("floor_divide.default"), floor_divide},
     {ATEN("__or__.Tensor"), or_tensor},
     {ATEN("__and__.Tensor"), and_tensor},
