@@ -1059,29 +1059,8 @@ static pt2c_status val_output_spec(ctx *c, json_object *v, pt2c_output_spec *out
     if (is_null(b))
         return fail(c, PT2C_ERR_SCHEMA, "expected %s object, found null", k);
     PT2C_TRY(want_object(c, b, k));
-    const char *target_key = NULL;
-    int how = 1;
-    switch (out->kind) {
-    case PT2C_OUTPUT_USER_OUTPUT:
-        how = 0;
-        break;
-    case PT2C_OUTPUT_TOKEN:
-        how = 2;
-        break;
-    case PT2C_OUTPUT_BUFFER_MUTATION:
-        target_key = "buffer_name";
-        break;
-    case PT2C_OUTPUT_GRADIENT_TO_PARAMETER:
-    case PT2C_OUTPUT_PARAMETER_MUTATION:
-        target_key = "parameter_name";
-        break;
-    case PT2C_OUTPUT_GRADIENT_TO_USER_INPUT:
-    case PT2C_OUTPUT_USER_INPUT_MUTATION:
-        target_key = "user_input_name";
-        break;
-    default:
-        break;
-    }
+    const char *target_key = pt2c_output_spec_target_key(out->kind);
+    int how = out->kind == PT2C_OUTPUT_USER_OUTPUT ? 0 : out->kind == PT2C_OUTPUT_TOKEN ? 2 : 1;
     PT2C_TRY(spec_arg(c, b, how, &out->arg));
     if (target_key)
         PT2C_TRY(read_string(c, b, target_key, "", &out->target));

@@ -621,26 +621,10 @@ static void w_output_spec(jw *w, const pt2c_output_spec *s) {
     raw(w, "{");
     jstr(w, pt2c_output_spec_key(s->kind));
     raw(w, ": {\"arg\": ");
-    const char *target_key = NULL;
-    switch (s->kind) {
-    case PT2C_OUTPUT_USER_OUTPUT:
+    const char *target_key = pt2c_output_spec_target_key(s->kind);
+    if (s->kind == PT2C_OUTPUT_USER_OUTPUT)
         w_arg(w, &s->arg);
-        break;
-    case PT2C_OUTPUT_BUFFER_MUTATION:
-        target_key = "buffer_name";
-        break;
-    case PT2C_OUTPUT_GRADIENT_TO_PARAMETER:
-    case PT2C_OUTPUT_PARAMETER_MUTATION:
-        target_key = "parameter_name";
-        break;
-    case PT2C_OUTPUT_GRADIENT_TO_USER_INPUT:
-    case PT2C_OUTPUT_USER_INPUT_MUTATION:
-        target_key = "user_input_name";
-        break;
-    default:
-        break;
-    }
-    if (s->kind != PT2C_OUTPUT_USER_OUTPUT)
+    else
         w_tensor_arg(w, s->arg.name);
     if (target_key) {
         raw(w, ", ");

@@ -297,6 +297,9 @@ const char *pt2c_input_spec_key(pt2c_input_spec_kind kind); /* "parameter" */
 const char *pt2c_input_spec_py(pt2c_input_spec_kind kind);  /* "PARAMETER" */
 const char *pt2c_output_spec_key(pt2c_output_spec_kind kind);
 const char *pt2c_output_spec_py(pt2c_output_spec_kind kind);
+/* The JSON key naming an output spec's target ("buffer_name", "parameter_name",
+ * "user_input_name"), or NULL for kinds without one. */
+const char *pt2c_output_spec_target_key(pt2c_output_spec_kind kind);
 
 typedef struct pt2c_graph_signature {
     pt2c_input_spec *input_specs; /* n_input_specs, paired with graph inputs by position */

@@ -42,6 +42,21 @@ const char *pt2c_output_spec_key(pt2c_output_spec_kind kind) {
     return (unsigned)kind < PT2C_OUTPUT_KIND_COUNT ? keys[kind] : "?";
 }
 
+const char *pt2c_output_spec_target_key(pt2c_output_spec_kind kind) {
+    switch (kind) {
+    case PT2C_OUTPUT_BUFFER_MUTATION:
+        return "buffer_name";
+    case PT2C_OUTPUT_GRADIENT_TO_PARAMETER:
+    case PT2C_OUTPUT_PARAMETER_MUTATION:
+        return "parameter_name";
+    case PT2C_OUTPUT_GRADIENT_TO_USER_INPUT:
+    case PT2C_OUTPUT_USER_INPUT_MUTATION:
+        return "user_input_name";
+    default:
+        return NULL;
+    }
+}
+
 const char *pt2c_output_spec_py(pt2c_output_spec_kind kind) {
     static const char *const names[] = {
 #define OUT_PY(name, key, py) py,
