@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         pt2c_free(prog, report);
     /* Every pass; a failed pass may leave the program half rewritten: close it. */
     pt2c_optimize_options o = {0};
-    o.passes =
-        "functionalize,cse,fold_transposes,fold_constants,fuse_attention,fold_batch_norm,dce";
+    o.passes = "functionalize,cse,fold_transposes,fold_constants,fuse_attention,fuse_activations,"
+               "fuse_norms,fold_batch_norm,dce";
     if (pt2c_program_optimize(prog, &o, &err) != PT2C_OK) {
         pt2c_program_close(prog);
         return 0;
