@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,11 +32,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t report_len = 0, problems = 0;
     if (pt2c_program_check(prog, &report, &report_len, &problems, &err) == PT2C_OK)
         pt2c_free(prog, report);
-    /* Every pass; a failed pass may leave the program half rewritten: close it. */
+    /* Every pass in the table, in its order (a new pass is fuzzed without an edit here); a
+     * failed pass may leave the program half rewritten: close it. */
+    char all[1024] = "";
+    size_t used = 0;
+    for (size_t k = 0; k < pt2c_pass_count(); k++) {
+        const char *name = pt2c_pass_name(k);
+        size_t len = strlen(name);
+        if (used + len + 2 > sizeof all)
+            break;
+        if (used)
+            all[used++] = ',';
+        memcpy(all + used, name, len + 1);
+        used += len;
+    }
     pt2c_optimize_options o = {0};
-    o.passes =
-        "functionalize,decompose,cse,fold_transposes,fold_constants,fuse_attention,fold_batch_norm,"
-        "dce";
+    o.passes = all;
     if (pt2c_program_optimize(prog, &o, &err) != PT2C_OK) {
         pt2c_program_close(prog);
         return 0;

@@ -257,10 +257,12 @@ PT2C_API const char *pt2c_pass_summary(size_t index); /* one line */
 PT2C_API int pt2c_pass_is_lowering(size_t index);
 /* The passes pt2c_program_optimize runs when none are named (and pt2c run and bench apply):
  * functionalize, cse, fold_transposes, fold_constants and dce keep the outputs' bits;
- * fuse_attention runs
- * Core ATen's decomposed attention as one kernel, which rounds differently (within the
- * oracle's tolerance), like the runtime's own fusion. */
-#define PT2C_DEFAULT_PASSES "functionalize,cse,fold_transposes,fold_constants,fuse_attention,dce"
+ * fuse_attention, fuse_activations and fuse_norms run decomposed attention, activations and
+ * norms as one kernel each, which rounds differently (within the oracle's tolerance), like
+ * the runtime's own fusion. */
+#define PT2C_DEFAULT_PASSES                                                                        \
+    "functionalize,cse,fold_transposes,fold_constants,fuse_attention,fuse_activations,"            \
+    "fuse_norms,dce"
 
 /* What one pass did. */
 typedef struct pt2c_pass_result {

@@ -30,6 +30,10 @@ static const char opt_help[] =
     "                             their results become constants\n"
     "      fuse_attention         decomposed attention (scaled bmm, mask, safe softmax,\n"
     "                             bmm) -> one scaled_dot_product_attention\n"
+    "      fuse_activations       silu, hardswish, hardsigmoid, gelu (erf and tanh forms)\n"
+    "                             written out as elementwise chains -> one op each\n"
+    "      fuse_norms             rms and layer norms written out over the last dim\n"
+    "                             (mean, pow, rsqrt, ...) -> rms_norm, layer_norm\n"
     "      fold_batch_norm        conv/linear + eval batch norm -> conv/linear with\n"
     "                             rescaled weights\n"
     "      dce                    drop nodes nothing reads, then weights nothing reads\n";

@@ -36,6 +36,8 @@ pt2c_status pt2c_pass_functionalize(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_decompose(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_cse(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_fuse_attention(pt2c_pass_ctx *ctx);
+pt2c_status pt2c_pass_fuse_activations(pt2c_pass_ctx *ctx);
+pt2c_status pt2c_pass_fuse_norms(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_fold_batch_norm(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_fold_transposes(pt2c_pass_ctx *ctx);
 pt2c_status pt2c_pass_fold_constants(pt2c_pass_ctx *ctx);
@@ -106,5 +108,80 @@ pt2c_status pt2c_graph_add_constant(pt2c_pass_ctx *ctx, const char *base, pt2c_d
 pt2c_status pt2c_graph_remove_unused_inputs(pt2c_pass_ctx *ctx, int64_t *removed);
 /* Rebuild tensor_values and its index with only the values the graph still defines. */
 pt2c_status pt2c_graph_compact_values(pt2c_program *prog, pt2c_error *err);
+
+/* ---------------------------------------------------------------------------------------- */
+/* Pattern fusion (pattern.c): replace a subgraph by one op                                 */
+/*
+ * A fusion picks a root node (the subgraph's result), walks back through the producers of
+ * its inputs with the take functions, each of which adds the node it returns to the match,
+ * and calls pt2c_pattern_replace with the op and arguments that compute the same result.
+ * The root node is rewritten in place (it keeps its name, its output's name and metadata, so
+ * its readers need no change); the matched nodes are removed by pt2c_pattern_finish. Walk
+ * the roots from the last node back so that the largest pattern is tried first.
+ *
+ *     pt2c_pattern p;
+ *     PT2C_TRY(pt2c_pattern_init(ctx, &p));
+ *     for (int64_t i = p.g->n_nodes - 1; i >= 0; i--) {
+ *         if (!pt2c_pattern_begin(&p, i)) continue;
+ *         const char *x = pt2c_node_tensor_arg(pt2c_pattern_root(&p), "self");
+ *         if (!pt2c_pattern_take(&p, x, "torch.ops.aten.neg.default")) continue;
+ *         ... args = {"self", neg's input}; pt2c_pattern_replace(&p, target, args, 1, &done)
+ *     }
+ *     return pt2c_pattern_finish(&p);
+ */
+
+enum { PT2C_PATTERN_MAX = 24 }; /* nodes in one match */
+
+typedef struct pt2c_pattern {
+    pt2c_pass_ctx *ctx;
+    pt2c_graph *g;
+    pt2c_strmap producer; /* value name -> index of the node making it (one tensor output) */
+    pt2c_strmap uses;     /* value name -> reads by nodes and graph outputs, except reads by
+                             _assert_tensor_metadata (removed with what they check) */
+    bool *consumed;       /* n_nodes: swallowed by a fusion, removed by _finish (scratch) */
+    int64_t root;         /* the node being matched */
+    int64_t match[PT2C_PATTERN_MAX]; /* node indices taken so far, each once */
+    int32_t n_match;
+} pt2c_pattern;
+
+pt2c_status pt2c_pattern_init(pt2c_pass_ctx *ctx, pt2c_pattern *p);
+/* Start a match at node root: false if it cannot be one (already swallowed, not one tensor
+ * output). */
+bool pt2c_pattern_begin(pt2c_pattern *p, int64_t root);
+pt2c_node *pt2c_pattern_root(pt2c_pattern *p);
+/* The node making value name, when it runs target (and is neither the root nor swallowed),
+ * added to the match; NULL otherwise. A matcher trying alternatives saves p->n_match and
+ * restores it when one fails (what a failed attempt took stays in the match otherwise). */
+pt2c_node *pt2c_pattern_take(pt2c_pattern *p, const char *name, const char *target);
+/* The node making value name: the root, or any other node, added to the match. */
+pt2c_node *pt2c_pattern_node(pt2c_pattern *p, const char *name);
+/* aten.<op>.Tensor or .Scalar of a tensor self and a literal other (alpha 1): self, and the
+ * literal in *value; the take_ form adds the node making name. NULL otherwise. */
+const char *pt2c_pattern_scalar_op(const pt2c_node *n, const char *op, double *value);
+const char *pt2c_pattern_take_scalar_op(pt2c_pattern *p, const char *name, const char *op,
+                                        double *value);
+/* aten.<op>.Tensor of two tensors (alpha 1): its operands. */
+bool pt2c_pattern_tensor_op(const pt2c_node *n, const char *op, const char **self,
+                            const char **other);
+pt2c_node *pt2c_pattern_take_tensor_op(pt2c_pattern *p, const char *name, const char *op,
+                                       const char **self, const char **other);
+/* Through to.dtype nodes that cast to the dtype their input already has (the training IR's
+ * .to(torch.float32) of a float32 tensor), each added to the match: the value under them. */
+const char *pt2c_pattern_skip_casts(pt2c_pattern *p, const char *name);
+/* A Scalar argument given as an int or float literal. */
+bool pt2c_pattern_scalar(const pt2c_node *n, const char *name, double *value);
+/* value is want to within 1e-6 relative (constants written with fewer digits match). */
+bool pt2c_pattern_near(double value, double want);
+/* Both non-NULL and equal. */
+bool pt2c_pattern_same(const char *a, const char *b);
+/* Rewrite the root as target(args) if that is safe: args[0] is the tensor the pattern
+ * computes on, with the root's sizes; every tensor in args is float32 and made outside the
+ * match; every matched node makes one float32 tensor read only by the match and the root
+ * (and assertions); no matched node is swallowed already. *replaced says whether it was;
+ * args are copied (lists one level deep). Counts one rewrite. */
+pt2c_status pt2c_pattern_replace(pt2c_pattern *p, const char *target, const pt2c_named_arg *args,
+                                 int32_t n_args, bool *replaced);
+/* Remove the swallowed nodes and the assertions on their results. */
+pt2c_status pt2c_pattern_finish(pt2c_pattern *p);
 
 #endif /* PT2C_PASSES_H */

@@ -19,7 +19,7 @@ from zoo import DIALECTS, cases
 pytestmark = pytest.mark.filterwarnings("ignore")
 OPT_RTOL, OPT_ATOL = 1e-3, 1e-4
 ALL_PASSES = ("functionalize,cse,fold_transposes,fold_constants,fuse_attention,"
-              "fold_batch_norm,dce")
+              "fuse_activations,fuse_norms,fold_batch_norm,dce")
 
 
 def export(model, args, tmp_path, dialect="export"):
@@ -322,6 +322,161 @@ def test_fold_batch_norm_then_dce(tmp_path, dialect):
 
 
 # ---------------------------------------------------------------------------------------- #
+# fuse_activations and fuse_norms: activations and norms written out as elementwise chains,
+# in the forms real code writes them (transformers' own modules where there is one).
+
+def _gelu_ref(x):
+    """torch's reference decomposition of the exact GELU."""
+    return x * 0.5 * (1 + torch.erf(x * 0.7071067811865476))
+
+
+class HandActivations(nn.Module):
+    """GELU by erf (two forms) and by tanh (GPT-2's gelu_new and GELUTanh's Python form), SiLU
+    written as x * sigmoid(x); and nn.SiLU / nn.Hardswish / nn.Hardsigmoid, which only Core
+    ATen writes out."""
+
+    def __init__(self):
+        super().__init__()
+        from transformers.activations import GELUActivation, GELUTanh, NewGELUActivation
+        self.gelu_new = NewGELUActivation()
+        self.gelu_python = GELUActivation(use_gelu_python=True)
+        self.gelu_tanh_python = GELUTanh(use_gelu_tanh_python=True)
+        self.silu, self.hardswish, self.hardsigmoid = nn.SiLU(), nn.Hardswish(), nn.Hardsigmoid()
+
+    def forward(self, x):
+        h = x * 1.5
+        return (self.gelu_new(x), self.gelu_python(x * 2), self.gelu_tanh_python(x * 3),
+                _gelu_ref(x * 4), h * torch.sigmoid(h), self.silu(x * 5),
+                self.hardswish(x * 6), self.hardsigmoid(x * 7))
+
+
+def _fused_ops(after):
+    return {k: after[k] for k in ("aten.gelu.default", "aten.silu.default",
+                                  "aten.hardswish.default", "aten.hardsigmoid.default",
+                                  "aten.rms_norm.default", "aten.layer_norm.default")
+            if after[k]}
+
+
+def _assert_opt_matches(ep, out, args, inputs, expected, tmp_path):
+    """ep (torch.export.load of out, the written file) runs and matches eager; so does pt2c
+    run of out."""
+    assert_close(torch_run(ep, args), expected)
+    r, out_dir = run(out, inputs, tmp_path, passes="none")
+    assert r.returncode == 0, r.stderr
+    assert_close(load_outputs(out_dir, len(expected)), expected)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_fuse_activations(tmp_path, dialect):
+    torch.manual_seed(0)
+    args = (torch.randn(4, 64),)
+    path, inputs, expected = export(HandActivations(), args, tmp_path, dialect)
+    before, _ = ops(path)
+    assert before["aten.tanh.default"] == 2 and before["aten.erf.default"] == 2, before
+    out = tmp_path / "act.pt2"
+    text = opt(path, out, "fuse_activations")
+    after, ep = ops(out)
+    core = dialect == "core_aten"
+    # As exported, nn.SiLU, nn.Hardswish and nn.Hardsigmoid are already one op each.
+    assert f"{8 if core else 5} rewrites" in text, text
+    assert _fused_ops(after) == {"aten.gelu.default": 4, "aten.silu.default": 2,
+                                 "aten.hardswish.default": 1,
+                                 "aten.hardsigmoid.default": 1}, after
+    tanh = [n for n in ep.graph.nodes if n.target == torch.ops.aten.gelu.default
+            and n.kwargs.get("approximate") == "tanh"]
+    assert len(tanh) == 2
+    for gone in ("tanh.default", "erf.default", "sigmoid.default", "clamp.default",
+                 "pow.Tensor_Scalar", "div.Tensor"):
+        assert f"aten.{gone}" not in after, after
+    # Left: the seven scalings of x.
+    assert after["aten.mul.Tensor"] == 7 and sum(after.values()) == 15, after
+    _assert_opt_matches(ep, out, args, inputs, expected, tmp_path)
+
+
+class HandNorms(nn.Module):
+    """transformers' hand-written norms over the last dim: DeBERTa's layer norm (sqrt, div,
+    weight and bias), Cohere's (rsqrt, weight only, casts), T5's and LLaMA's RMS norms."""
+
+    def __init__(self, d=32):
+        super().__init__()
+        from transformers.models.cohere.modeling_cohere import CohereLayerNorm
+        from transformers.models.deberta.modeling_deberta import DebertaLayerNorm
+        from transformers.models.llama.modeling_llama import LlamaRMSNorm
+        from transformers.models.t5.modeling_t5 import T5LayerNorm
+        self.norms = nn.ModuleList([DebertaLayerNorm(d), CohereLayerNorm(d), T5LayerNorm(d),
+                                    LlamaRMSNorm(d)])
+        with torch.no_grad():
+            for p in self.parameters():
+                p.uniform_(0.5, 1.5)
+
+    def forward(self, x):
+        return tuple(norm(x * (i + 1)) for i, norm in enumerate(self.norms))
+
+
+@pytest.mark.parametrize("passes", ["fuse_norms", "cse,fuse_norms"])
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_fuse_norms(tmp_path, dialect, passes):
+    torch.manual_seed(0)
+    args = (torch.randn(2, 5, 32) * 3 + 1,)
+    path, inputs, expected = export(HandNorms(), args, tmp_path, dialect)
+    before, _ = ops(path)
+    assert before["aten.mean.dim"] == 6 and before["aten.sub.Tensor"] == 4, before
+    out = tmp_path / "norms.pt2"
+    text = opt(path, out, passes)
+    # cse merges each layer norm's two sub(x, mean) into one value read twice: fused alike.
+    assert "fuse_norms" in text and "4 rewrites" in text.split("fuse_norms")[1], text
+    after, ep = ops(out)
+    assert _fused_ops(after) == {"aten.layer_norm.default": 2, "aten.rms_norm.default": 2}, after
+    for gone in ("mean.dim", "sub.Tensor", "pow.Tensor_Scalar", "rsqrt.default", "sqrt.default",
+                 "div.Tensor"):
+        assert f"aten.{gone}" not in after, after
+    norms = [n for n in ep.graph.nodes if n.op == "call_function" and "norm" in str(n.target)]
+    # DeBERTa's has a bias, Cohere's none; the eps are the modules' own.
+    assert [(n.args[1], n.args[-1]) for n in norms] == [([32], 1e-12), ([32], 1e-5),
+                                                         ([32], 1e-6), ([32], 1e-6)]
+    assert norms[0].args[3] is not None and norms[1].args[3] is None
+    # Assertions on swallowed intermediates went with them; those on inputs and weights stay.
+    asserts = "aten._assert_tensor_metadata.default"
+    assert 0 < after[asserts] < before[asserts], (before, after)
+    _assert_opt_matches(ep, out, args, inputs, expected, tmp_path)
+
+
+class NotQuite(nn.Module):
+    """Near misses: an intermediate someone else reads, or a constant that differs."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.rand(16) + 0.5)
+
+    def forward(self, x):
+        s = torch.sigmoid(x)
+        silu_shared = x * s                                             # s also returned
+        gelu_off = x * 0.5 * (1 + torch.erf(x * 0.75))                 # 0.75, not 1/sqrt(2)
+        hard_off = x * torch.clamp(torch.clamp(x + 2, min=0), max=6) / 6  # + 2, not + 3
+        ms = (x + 1).pow(2).mean(-1, keepdim=True)
+        rms_shared = self.w * ((x + 1) * torch.rsqrt(ms + 1e-6))       # ms also returned
+        rms_cols = self.w * (x * torch.rsqrt(x.pow(2).mean(0, keepdim=True) + 1e-6))  # dim 0
+        mu = x.mean(-1, keepdim=True)
+        ln_shared = (x - mu) / torch.sqrt((x - mu).pow(2).mean(-1, keepdim=True) + 1e-5)
+        return silu_shared, s, gelu_off, hard_off, rms_shared, ms, rms_cols, ln_shared, mu
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_fuse_leaves_near_misses_alone(tmp_path, dialect):
+    torch.manual_seed(0)
+    args = (torch.randn(16, 16),)
+    path, inputs, expected = export(NotQuite(), args, tmp_path, dialect)
+    # After cse, so that the layer norm's two sub(x, mean) are one value read twice.
+    mid, out = tmp_path / "cse.pt2", tmp_path / "none.pt2"
+    opt(path, mid, "cse")
+    text = opt(mid, out, "fuse_activations,fuse_norms")
+    assert text.count("0 rewrites") == 2, text
+    before, _ = ops(mid)
+    after, ep = ops(out)
+    assert after == before
+    _assert_opt_matches(ep, out, args, inputs, expected, tmp_path)
+
+# ---------------------------------------------------------------------------------------- #
 # The CLI
 
 def test_opt_reports_each_pass_and_prints_after(tmp_path):
@@ -397,6 +552,11 @@ def _hf(name):
         cfg = tf.GPT2Config(vocab_size=100, n_embd=32, n_layer=2, n_head=2, n_positions=32,
                             use_cache=False)
         return tf.GPT2LMHeadModel(cfg), (torch.randint(0, 100, (2, 10)),)
+    if name == "llama":
+        cfg = tf.LlamaConfig(vocab_size=128, hidden_size=64, intermediate_size=128,
+                             num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
+                             max_position_embeddings=64, use_cache=False)
+        return tf.LlamaForCausalLM(cfg), (torch.randint(0, 128, (2, 10)),)
     if name == "resnet":
         cfg = tf.ResNetConfig(embedding_size=16, hidden_sizes=[16, 32], depths=[1, 1],
                               layer_type="basic")
@@ -427,7 +587,8 @@ _TORCH_CANNOT = pytest.mark.xfail(raises=ValueError, strict=True,
                                   reason="torch 2.13 run_decompositions() fails on GPT-2")
 HF_CASES = [pytest.param(m, d, id=f"{m}-{d}",
                          marks=[_TORCH_CANNOT] if (m, d) == ("gpt2", "core_aten") else [])
-            for m in ("bart", "bert", "gpt2", "vit", "resnet", "mobilenet_v2") for d in DIALECTS]
+            for m in ("bart", "bert", "gpt2", "llama", "vit", "resnet", "mobilenet_v2")
+            for d in DIALECTS]
 
 
 @pytest.mark.parametrize("name,dialect", HF_CASES)
@@ -462,3 +623,30 @@ def test_hf_full_pipeline(tmp_path, name, dialect):
     if any("batch_norm" in t for t in before):
         assert not any("batch_norm" in t for t in after), after
         assert sum(after.values()) < sum(before.values())
+
+
+# LLaMA writes its RMS norms by hand (and Core ATen its SiLU as sigmoid and mul); GPT-2 its
+# gelu_new. fuse_activations and fuse_norms recover one op each.
+@pytest.mark.parametrize("name,dialect,fused", [
+    ("llama", "export", {"aten.rms_norm.default": 5}),
+    ("llama", "core_aten", {"aten.rms_norm.default": 5, "aten.silu.default": 2}),
+    ("gpt2", "export", {"aten.gelu.default": 2}),
+], ids=["llama-export", "llama-core_aten", "gpt2-export"])
+def test_hf_fuse_activations_and_norms(tmp_path, name, dialect, fused):
+    model, args = _hf(name)
+    path, inputs, expected = export(model, args, tmp_path, dialect)
+    before, _ = ops(path)
+    out = tmp_path / "fused.pt2"
+    opt(path, out, "fuse_activations,fuse_norms")
+    after, ep = ops(out)
+    new = Counter(_fused_ops(after))
+    new.subtract(_fused_ops(before))  # the training IR has LLaMA's silu nodes already
+    assert +new == Counter(fused), after
+    for gone in ("rsqrt.default", "mean.dim", "sigmoid.default", "tanh.default",
+                 "pow.Tensor_Scalar"):
+        assert f"aten.{gone}" not in after, after
+    if name == "gpt2":
+        assert all(n.kwargs.get("approximate") == "tanh" for n in ep.graph.nodes
+                   if n.target == torch.ops.aten.gelu.default)
+    assert sum(after.values()) < sum(before.values())
+    _assert_opt_matches(ep, out, args, inputs, expected, tmp_path)
