@@ -10,6 +10,7 @@
  */
 #include "passes/decompose.h"
 
+#include <math.h>
 #include <string.h>
 
 static pt2c_status nomem(pt2c_decomposer *d) {
@@ -161,8 +162,46 @@ pt2c_named_arg dec_copy_arg(const pt2c_node *n, const char *arg_name, const char
     return c;
 }
 
+/* Argument kinds as export writes them (memory_format, dtype, layout, device, Scalar). */
+pt2c_named_arg dec_memory_format(int64_t format) {
+    return dec_kw((pt2c_named_arg){
+        "memory_format", {.kind = PT2C_ARG_MEMORY_FORMAT, .i = format}, PT2C_PASS_KEYWORD});
+}
+
+pt2c_named_arg dec_scalar_type(const char *arg_name, pt2c_dtype dtype) {
+    return dec_kw(
+        (pt2c_named_arg){arg_name, {.kind = PT2C_ARG_SCALAR_TYPE, .i = dtype}, PT2C_PASS_KEYWORD});
+}
+
+pt2c_named_arg dec_layout_strided(void) {
+    return dec_kw((pt2c_named_arg){
+        "layout", {.kind = PT2C_ARG_LAYOUT, .i = DEC_LAYOUT_STRIDED}, PT2C_PASS_KEYWORD});
+}
+
+pt2c_named_arg dec_device(const pt2c_tensor_meta *like) {
+    pt2c_device dev = like && like->device.type ? like->device : (pt2c_device){"cpu", -1};
+    return dec_kw(
+        (pt2c_named_arg){"device", {.kind = PT2C_ARG_DEVICE, .device = dev}, PT2C_PASS_KEYWORD});
+}
+
+/* A Scalar argument as export writes a Python number: int when integral. */
+pt2c_named_arg dec_number(const char *arg_name, double v) {
+    if (v == floor(v) && fabs(v) < 9.0e15)
+        return dec_int(arg_name, (int64_t)v);
+    return dec_float(arg_name, v);
+}
+
+bool dec_is_float(pt2c_dtype t) {
+    return t == PT2C_DTYPE_F32 || t == PT2C_DTYPE_F64 || t == PT2C_DTYPE_F16 ||
+           t == PT2C_DTYPE_BF16;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Emitting                                                                                 */
+
+#define ATEN(op) "torch.ops.aten." op
+
+/* ---------------------------------------------------------------------------------------- */
 
 static bool args_ok(const pt2c_named_arg *args, int32_t n_args) {
     for (int32_t k = 0; k < n_args; k++)

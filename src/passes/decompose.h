@@ -76,6 +76,16 @@ pt2c_named_arg dec_bool(const char *arg_name, bool v);
 pt2c_named_arg dec_none(const char *arg_name);
 pt2c_named_arg dec_ints(pt2c_decomposer *d, const char *arg_name, const int64_t *v, int32_t n);
 pt2c_named_arg dec_kw(pt2c_named_arg a); /* the same argument, passed by keyword */
+/* memory_format (torch.contiguous_format / preserve_format), dtype, layout=torch.strided and
+ * device (like's, else cpu) passed by keyword, as export writes them. */
+enum { DEC_CONTIGUOUS_FORMAT = 1, DEC_PRESERVE_FORMAT = 4, DEC_LAYOUT_STRIDED = 7 };
+pt2c_named_arg dec_memory_format(int64_t format);
+pt2c_named_arg dec_scalar_type(const char *arg_name, pt2c_dtype dtype);
+pt2c_named_arg dec_layout_strided(void);
+pt2c_named_arg dec_device(const pt2c_tensor_meta *like);
+/* A Scalar argument as export writes a Python number: int when integral. */
+pt2c_named_arg dec_number(const char *arg_name, double v);
+bool dec_is_float(pt2c_dtype t);
 /* A copy of the node's own argument (absent: *found false). */
 pt2c_named_arg dec_copy_arg(const pt2c_node *n, const char *arg_name, const char *new_name,
                             bool *found);
@@ -121,8 +131,64 @@ pt2c_tensor_meta *dec_meta_from_shape(pt2c_decomposer *d, const dec_shape *s,
  * reserved with dec_fresh). *done false (nothing usable emitted) on symbolic sizes. */
 pt2c_status dec_emit_linear(pt2c_decomposer *d, const char *x, const char *w, const char *b,
                             const char *out, bool *done);
+/* view(x, sizes) writing out_name (NULL: fresh), its layout computed. */
+pt2c_status dec_emit_view(pt2c_decomposer *d, const char *x, const dec_shape *xs,
+                          const int64_t *sizes, int32_t rank, const char *out_name,
+                          const char **out);
+/* reshape as ATen does it: a view when the strides allow, else a contiguous clone and a view
+ * of it; sizes may hold one -1. */
+pt2c_status dec_emit_reshape(pt2c_decomposer *d, const char *x, const dec_shape *xs,
+                             const int64_t *sizes, int32_t rank, const char *out_name,
+                             const char **out);
+pt2c_status dec_emit_permute(pt2c_decomposer *d, const char *x, const dec_shape *xs,
+                             const int64_t *perm, dec_shape *out_shape, const char **out);
 pt2c_status dec_rule_lstm(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_gru(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+
+/* Rules of decompose_math.c and decompose_shape.c (the table is in decompose_rules.c). */
+pt2c_status dec_rule_clamp_min(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_clamp_max(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_clamp_min_tensor(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_clamp_max_tensor(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_rsub(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_square(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_relu6(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_where_scalar(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_masked_fill_tensor(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_fill_scalar(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_fill_tensor(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_isfinite(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_baddbmm(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_sum(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_all(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_all_dim(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_var(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_std(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_var_mean(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_std_mean(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_logsumexp(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_argsort(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_safe_softmax(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_rms_norm(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_group_norm(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_expand_as(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_view_as(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_unsafe_view(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_movedim(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_narrow(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_squeeze(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_stack(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_tile(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_tril(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_triu(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_roll(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_diff(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_repeat_interleave(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_zeros_like(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_ones_like(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_empty_like(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_new_full(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_new_empty(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 
 /* ---- static shape arithmetic, as ATen computes it ---- */
 void dec_contiguous(dec_shape *s); /* contiguous strides, offset 0 */

@@ -14,41 +14,6 @@
 
 #define ATEN(op) "torch.ops.aten." op
 
-enum { MEMORY_FORMAT_CONTIGUOUS = 1, MEMORY_FORMAT_PRESERVE = 4, LAYOUT_STRIDED = 7 };
-
-static pt2c_named_arg memory_format(int64_t format) {
-    return dec_kw((pt2c_named_arg){
-        "memory_format", {.kind = PT2C_ARG_MEMORY_FORMAT, .i = format}, PT2C_PASS_KEYWORD});
-}
-
-static pt2c_named_arg scalar_type(const char *arg_name, pt2c_dtype dtype) {
-    return dec_kw(
-        (pt2c_named_arg){arg_name, {.kind = PT2C_ARG_SCALAR_TYPE, .i = dtype}, PT2C_PASS_KEYWORD});
-}
-
-static pt2c_named_arg layout_strided(void) {
-    return dec_kw((pt2c_named_arg){
-        "layout", {.kind = PT2C_ARG_LAYOUT, .i = LAYOUT_STRIDED}, PT2C_PASS_KEYWORD});
-}
-
-static pt2c_named_arg cpu_device(const pt2c_tensor_meta *like) {
-    pt2c_device dev = like && like->device.type ? like->device : (pt2c_device){"cpu", -1};
-    return dec_kw(
-        (pt2c_named_arg){"device", {.kind = PT2C_ARG_DEVICE, .device = dev}, PT2C_PASS_KEYWORD});
-}
-
-/* A Scalar argument as export writes a Python number: int when integral. */
-static pt2c_named_arg number(const char *arg_name, double v) {
-    if (v == floor(v) && fabs(v) < 9.0e15)
-        return dec_int(arg_name, (int64_t)v);
-    return dec_float(arg_name, v);
-}
-
-static bool is_float(pt2c_dtype t) {
-    return t == PT2C_DTYPE_F32 || t == PT2C_DTYPE_F64 || t == PT2C_DTYPE_F16 ||
-           t == PT2C_DTYPE_BF16;
-}
-
 /* ---------------------------------------------------------------------------------------- */
 /* Renames: the same computation under its Core ATen name                                   */
 
@@ -128,7 +93,7 @@ static pt2c_status batch_norm(pt2c_decomposer *d, const pt2c_node *n, bool *done
         dec_copy_arg(n, "momentum", "momentum", &f3),
         dec_copy_arg(n, "eps", "eps", &f3),
     };
-    dec_shape empty = {.dtype = is_float(om->dtype) ? om->dtype : PT2C_DTYPE_F32, .rank = 1};
+    dec_shape empty = {.dtype = dec_is_float(om->dtype) ? om->dtype : PT2C_DTYPE_F32, .rank = 1};
     dec_contiguous(&empty);
     const pt2c_tensor_meta *em = dec_meta_from_shape(d, &empty, om);
     const char *names[] = {out, NULL, NULL};
@@ -149,7 +114,7 @@ static pt2c_status layer_norm(pt2c_decomposer *d, const pt2c_node *n, bool *done
         !dec_get_ints(n, "normalized_shape", 0, 0, norm, DEC_MAX_RANK, &nn) || nn > in.rank)
         return PT2C_OK;
     stat = in;
-    stat.dtype = is_float(om->dtype) ? om->dtype : PT2C_DTYPE_F32;
+    stat.dtype = dec_is_float(om->dtype) ? om->dtype : PT2C_DTYPE_F32;
     for (int32_t k = in.rank - nn; k < in.rank; k++)
         stat.size[k] = 1;
     dec_contiguous(&stat);
@@ -257,6 +222,12 @@ static pt2c_status transpose_dims(pt2c_decomposer *d, const pt2c_node *n, int64_
 static pt2c_status transpose(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     int64_t d0, d1;
     if (!dec_get_int(n, "dim0", 0, &d0) || !dec_get_int(n, "dim1", 0, &d1))
+        return PT2C_OK;
+    return transpose_dims(d, n, d0, d1, done);
+}
+static pt2c_status swapaxes(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    int64_t d0, d1;
+    if (!dec_get_int(n, "axis0", 0, &d0) || !dec_get_int(n, "axis1", 0, &d1))
         return PT2C_OK;
     return transpose_dims(d, n, d0, d1, done);
 }
@@ -372,8 +343,9 @@ static pt2c_status masked_fill(pt2c_decomposer *d, const pt2c_node *n, bool *don
         return PT2C_OK;
     dec_shape scalar = {.dtype = sm->dtype, .rank = 0};
     double value = v->kind == PT2C_ARG_FLOAT ? v->f : (double)v->i;
-    pt2c_named_arg st_args[] = {is_float(sm->dtype) ? dec_float("s", value) : number("s", value),
-                                scalar_type("dtype", sm->dtype), layout_strided(), cpu_device(sm)};
+    pt2c_named_arg st_args[] = {
+        dec_is_float(sm->dtype) ? dec_float("s", value) : dec_number("s", value),
+        dec_scalar_type("dtype", sm->dtype), dec_layout_strided(), dec_device(sm)};
     const char *st;
     PT2C_TRY(dec_emit(d, ATEN("scalar_tensor.default"), st_args, 4, &scalar, NULL, &st));
     pt2c_named_arg args[] = {dec_tensor("condition", mask), dec_tensor("self", st),
@@ -397,8 +369,8 @@ static pt2c_status arange(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     pt2c_named_arg dt = dec_copy_arg(n, "dtype", "dtype", &f);
     if (f && dt.arg.kind != PT2C_ARG_NONE)
         args[k++] = dec_kw(dt);
-    args[k++] = layout_strided();
-    args[k++] = cpu_device(dec_meta_of(d, dec_output(n)));
+    args[k++] = dec_layout_strided();
+    args[k++] = dec_device(dec_meta_of(d, dec_output(n)));
     args[k++] = dec_kw(dec_bool("pin_memory", false));
     *done = true;
     return dec_emit_like(d, ATEN("arange.start_step"), args, k, n);
@@ -413,16 +385,13 @@ static pt2c_status filled(pt2c_decomposer *d, const pt2c_node *n, int64_t value,
         return PT2C_OK;
     pt2c_named_arg args[] = {size,
                              dec_int("fill_value", value),
-                             scalar_type("dtype", om->dtype),
-                             layout_strided(),
-                             cpu_device(om),
+                             dec_scalar_type("dtype", om->dtype),
+                             dec_layout_strided(),
+                             dec_device(om),
                              dec_kw(dec_bool("pin_memory", false))};
     *done = true;
     return dec_emit_like(d, ATEN("full.default"), args, 6, n);
 }
-static pt2c_status emit_reshape(pt2c_decomposer *d, const char *x, const dec_shape *xs,
-                                const int64_t *sizes, int32_t rank, const char *out_name,
-                                const char **out);
 
 static pt2c_status zeros(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     return filled(d, n, 0, done);
@@ -483,8 +452,8 @@ static pt2c_status no_op(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     return dec_alias(d, dec_output(n), dec_input(n, "self"));
 }
 
-/* to(dtype) / to(dtype, layout, device) / type_as: nothing when the dtype stays (and no
- * copy is asked), else _to_copy with the dtype. */
+/* to(dtype) / to(dtype, layout, device) / to(device, dtype) / type_as: nothing when the dtype
+ * stays (and no copy is asked), else _to_copy with the dtype (and to.device's device). */
 static pt2c_status to_dtype(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     const char *x = dec_input(n, "self"), *out = dec_output(n);
     const pt2c_tensor_meta *xm = dec_meta_of(d, x), *om = dec_meta_of(d, out);
@@ -497,8 +466,12 @@ static pt2c_status to_dtype(pt2c_decomposer *d, const pt2c_node *n, bool *done) 
     if (xm->dtype == om->dtype)
         return dec_alias(d, out, x);
     bool type_as = strcmp(n->target, ATEN("type_as.default")) == 0;
-    pt2c_named_arg args[] = {dec_tensor("self", x), scalar_type("dtype", om->dtype),
-                             layout_strided(), cpu_device(om)};
+    pt2c_named_arg args[] = {dec_tensor("self", x), dec_scalar_type("dtype", om->dtype),
+                             dec_layout_strided(), dec_device(om)};
+    if (strcmp(n->target, ATEN("to.device")) == 0) {
+        args[2] = args[3];
+        return dec_emit_like(d, ATEN("_to_copy.default"), args, 3, n);
+    }
     return dec_emit_like(d, ATEN("_to_copy.default"), args, type_as ? 4 : 2, n);
 }
 
@@ -516,7 +489,7 @@ static pt2c_status view(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
         return PT2C_OK;
     d->unchanged = dec_view(&xs, sizes, rank, &v);
     *done = true;
-    return emit_reshape(d, x, &xs, sizes, rank, out, NULL);
+    return dec_emit_reshape(d, x, &xs, sizes, rank, out, NULL);
 }
 
 /* pad(mode 'constant') -> constant_pad_nd. */
@@ -532,6 +505,16 @@ static pt2c_status pad(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
         args[2] = (pt2c_named_arg){"value", *value, PT2C_PASS_POSITIONAL};
     *done = true;
     return dec_emit_like(d, ATEN("constant_pad_nd.default"), args, 3, n);
+}
+
+/* eval alpha / feature dropouts -> nothing. */
+static pt2c_status dropout_eval_alias(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    bool train;
+    if (!dec_get_bool(n, "train", true, &train) || train || !dec_input(n, "input") ||
+        !dec_output(n))
+        return PT2C_OK;
+    *done = true;
+    return dec_alias(d, dec_output(n), dec_input(n, "input"));
 }
 
 /* eval dropout -> clone. */
@@ -568,7 +551,7 @@ static pt2c_status relu6_of_x_plus_3(pt2c_decomposer *d, const pt2c_node *n, con
 static pt2c_status hardswish(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     const char *x = dec_input(n, "self"), *r, *mul;
     const pt2c_tensor_meta *m = dec_meta_of(d, x);
-    if (!x || !m || !is_float(m->dtype))
+    if (!x || !m || !dec_is_float(m->dtype))
         return PT2C_OK;
     PT2C_TRY(relu6_of_x_plus_3(d, n, x, &r));
     pt2c_named_arg a1[] = {dec_tensor("self", x), dec_tensor("other", r)};
@@ -581,7 +564,7 @@ static pt2c_status hardswish(pt2c_decomposer *d, const pt2c_node *n, bool *done)
 static pt2c_status hardsigmoid(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     const char *x = dec_input(n, "self"), *r;
     const pt2c_tensor_meta *m = dec_meta_of(d, x);
-    if (!x || !m || !is_float(m->dtype))
+    if (!x || !m || !dec_is_float(m->dtype))
         return PT2C_OK;
     PT2C_TRY(relu6_of_x_plus_3(d, n, x, &r));
     pt2c_named_arg a[] = {dec_tensor("self", r), dec_int("other", 6)};
@@ -592,7 +575,7 @@ static pt2c_status hardsigmoid(pt2c_decomposer *d, const pt2c_node *n, bool *don
 static pt2c_status silu(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     const char *x = dec_input(n, "self"), *s;
     const pt2c_tensor_meta *m = dec_meta_of(d, x);
-    if (!x || !m || !is_float(m->dtype))
+    if (!x || !m || !dec_is_float(m->dtype))
         return PT2C_OK;
     pt2c_named_arg a1[] = {dec_tensor("self", x)};
     PT2C_TRY(elementwise(d, n, ATEN("sigmoid.default"), a1, 1, &s));
@@ -605,9 +588,9 @@ static pt2c_status silu(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
 /* Views and copies                                                                         */
 
 /* view(x, sizes) writing out_name (NULL: fresh), shape computed. */
-static pt2c_status emit_view(pt2c_decomposer *d, const char *x, const dec_shape *xs,
-                             const int64_t *sizes, int32_t rank, const char *out_name,
-                             const char **out) {
+pt2c_status dec_emit_view(pt2c_decomposer *d, const char *x, const dec_shape *xs,
+                          const int64_t *sizes, int32_t rank, const char *out_name,
+                          const char **out) {
     dec_shape v;
     dec_view(xs, sizes, rank, &v);
     pt2c_named_arg args[] = {dec_tensor("self", x), dec_ints(d, "size", sizes, rank)};
@@ -618,15 +601,15 @@ static pt2c_status emit_clone_contiguous(pt2c_decomposer *d, const char *x, cons
                                          const char **out) {
     dec_shape c = *xs;
     dec_contiguous(&c);
-    pt2c_named_arg args[] = {dec_tensor("self", x), memory_format(MEMORY_FORMAT_CONTIGUOUS)};
+    pt2c_named_arg args[] = {dec_tensor("self", x), dec_memory_format(DEC_CONTIGUOUS_FORMAT)};
     return dec_emit(d, ATEN("clone.default"), args, 2, &c, NULL, out);
 }
 
 /* reshape as ATen does it: a view when the strides allow, else a contiguous clone then a
  * view with the sizes resolved. written_sizes are what the view node spells (-1 kept). */
-static pt2c_status emit_reshape(pt2c_decomposer *d, const char *x, const dec_shape *xs,
-                                const int64_t *sizes, int32_t rank, const char *out_name,
-                                const char **out) {
+pt2c_status dec_emit_reshape(pt2c_decomposer *d, const char *x, const dec_shape *xs,
+                             const int64_t *sizes, int32_t rank, const char *out_name,
+                             const char **out) {
     dec_shape v;
     int64_t resolved[DEC_MAX_RANK];
     if (rank > DEC_MAX_RANK || !dec_infer_sizes(dec_numel(xs), sizes, rank, resolved))
@@ -634,13 +617,13 @@ static pt2c_status emit_reshape(pt2c_decomposer *d, const char *x, const dec_sha
                               "decompose: node '%s' (%s): sizes do not fit the input",
                               d->origin->name, d->origin->target);
     if (dec_view(xs, sizes, rank, &v))
-        return emit_view(d, x, xs, sizes, rank, out_name, out);
+        return dec_emit_view(d, x, xs, sizes, rank, out_name, out);
     const char *c;
     dec_shape cs;
     PT2C_TRY(emit_clone_contiguous(d, x, xs, &c));
     cs = *xs;
     dec_contiguous(&cs);
-    return emit_view(d, c, &cs, resolved, rank, out_name, out);
+    return dec_emit_view(d, c, &cs, resolved, rank, out_name, out);
 }
 
 static pt2c_status reshape(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
@@ -652,7 +635,7 @@ static pt2c_status reshape(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
         !dec_infer_sizes(dec_numel(&xs), sizes, rank, resolved) || !dec_output(n))
         return PT2C_OK;
     *done = true;
-    return emit_reshape(d, x, &xs, sizes, rank, dec_output(n), NULL);
+    return dec_emit_reshape(d, x, &xs, sizes, rank, dec_output(n), NULL);
 }
 
 /* flatten(start, end): reshape to the merged sizes (resolved), or nothing when one dim. */
@@ -677,7 +660,7 @@ static pt2c_status flatten(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     sizes[rank++] = merged;
     for (int64_t k = b + 1; k < xs.rank; k++)
         sizes[rank++] = xs.size[k];
-    return emit_reshape(d, x, &xs, sizes, rank, dec_output(n), NULL);
+    return dec_emit_reshape(d, x, &xs, sizes, rank, dec_output(n), NULL);
 }
 
 /* unflatten(dim, sizes) -> view with the sizes resolved. */
@@ -703,7 +686,7 @@ static pt2c_status unflatten(pt2c_decomposer *d, const pt2c_node *n, bool *done)
             sizes[rank++] = resolved[p];
     }
     *done = true;
-    return emit_reshape(d, x, &xs, sizes, rank, dec_output(n), NULL);
+    return dec_emit_reshape(d, x, &xs, sizes, rank, dec_output(n), NULL);
 }
 
 /* contiguous: nothing when already contiguous, else a contiguous clone. */
@@ -712,21 +695,21 @@ static pt2c_status contiguous(pt2c_decomposer *d, const pt2c_node *n, bool *done
     int64_t format;
     const char *x = dec_input(n, "self");
     const pt2c_arg *mf = pt2c_node_arg(n, "memory_format");
-    format = mf && mf->kind == PT2C_ARG_MEMORY_FORMAT ? mf->i : MEMORY_FORMAT_CONTIGUOUS;
-    if (!dec_shape_of(d, x, &xs) || format != MEMORY_FORMAT_CONTIGUOUS || !dec_output(n))
+    format = mf && mf->kind == PT2C_ARG_MEMORY_FORMAT ? mf->i : DEC_CONTIGUOUS_FORMAT;
+    if (!dec_shape_of(d, x, &xs) || format != DEC_CONTIGUOUS_FORMAT || !dec_output(n))
         return PT2C_OK;
     *done = true;
     if (dec_is_contiguous(&xs))
         return dec_alias(d, dec_output(n), x);
-    pt2c_named_arg args[] = {dec_tensor("self", x), memory_format(MEMORY_FORMAT_CONTIGUOUS)};
+    pt2c_named_arg args[] = {dec_tensor("self", x), dec_memory_format(DEC_CONTIGUOUS_FORMAT)};
     return dec_emit_like(d, ATEN("clone.default"), args, 2, n);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Matrix products                                                                          */
 
-static pt2c_status emit_permute(pt2c_decomposer *d, const char *x, const dec_shape *xs,
-                                const int64_t *perm, dec_shape *out_shape, const char **out) {
+pt2c_status dec_emit_permute(pt2c_decomposer *d, const char *x, const dec_shape *xs,
+                             const int64_t *perm, dec_shape *out_shape, const char **out) {
     dec_permute(xs, perm, out_shape);
     pt2c_named_arg args[] = {dec_tensor("self", x), dec_ints(d, "dims", perm, xs->rank)};
     return dec_emit(d, ATEN("permute.default"), args, 2, out_shape, NULL, out);
@@ -756,6 +739,23 @@ static pt2c_status matmul(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     if (!dec_shape_of(d, a, &as) || !dec_shape_of(d, b, &bs) || !dec_output(n))
         return PT2C_OK;
     return emit_matmul(d, a, &as, b, &bs, dec_output(n), done);
+}
+
+/* dot(a, b) / mv(m, v): matmul's forms for those ranks. */
+static pt2c_status dot_or_mv(pt2c_decomposer *d, const pt2c_node *n, const char *a_name,
+                             const char *b_name, int32_t rank_a, bool *done) {
+    dec_shape as, bs;
+    const char *a = dec_input(n, a_name), *b = dec_input(n, b_name);
+    if (!dec_shape_of(d, a, &as) || !dec_shape_of(d, b, &bs) || !dec_output(n) ||
+        as.rank != rank_a || bs.rank != 1)
+        return PT2C_OK;
+    return emit_matmul(d, a, &as, b, &bs, dec_output(n), done);
+}
+static pt2c_status dot(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    return dot_or_mv(d, n, "self", "tensor", 1, done);
+}
+static pt2c_status mv(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    return dot_or_mv(d, n, "self", "vec", 2, done);
 }
 
 /* mv(m, v) as Core ATen writes it: sum(mul(m, v), [1]). */
@@ -853,7 +853,7 @@ static pt2c_status emit_matmul(pt2c_decomposer *d, const char *a, const dec_shap
         int64_t fsizes[] = {folded, as->size[ra - 1]};
         const char *f, *p;
         dec_shape fs;
-        PT2C_TRY(emit_reshape(d, a, as, fsizes, 2, NULL, &f));
+        PT2C_TRY(dec_emit_reshape(d, a, as, fsizes, 2, NULL, &f));
         dec_view(as, fsizes, 2, &fs);
         fs.requires_grad = as->requires_grad;
         if (rb == 2) {
@@ -869,7 +869,7 @@ static pt2c_status emit_matmul(pt2c_decomposer *d, const char *a, const dec_shap
         ps.size[1] = rb == 2 ? bs->size[1] : 0;
         dec_contiguous(&ps);
         *done = true;
-        return emit_view(d, p, &ps, out_sizes, n_out, out_name, NULL);
+        return dec_emit_view(d, p, &ps, out_sizes, n_out, out_name, NULL);
     }
     /* Batched: expand both to the broadcast batch, fold it into one dim, bmm, view back. */
     int64_t nrow = ra > 1 ? as->size[ra - 2] : 1, m1 = as->size[ra - 1];
@@ -903,10 +903,10 @@ static pt2c_status emit_matmul(pt2c_decomposer *d, const char *a, const dec_shap
     pt2c_named_arg e1[] = {dec_tensor("self", a), dec_ints(d, "size", ea, nb + 2)};
     PT2C_TRY(dec_emit(d, ATEN("expand.default"), e1, 2, &sa, NULL, &xa));
     int64_t fa[] = {prod, nrow, m1}, fb[] = {prod, m2, p};
-    PT2C_TRY(emit_reshape(d, xa, &sa, fa, 3, NULL, &va));
+    PT2C_TRY(dec_emit_reshape(d, xa, &sa, fa, 3, NULL, &va));
     pt2c_named_arg e2[] = {dec_tensor("self", b), dec_ints(d, "size", eb, nb + 2)};
     PT2C_TRY(dec_emit(d, ATEN("expand.default"), e2, 2, &sb, NULL, &xb));
-    PT2C_TRY(emit_reshape(d, xb, &sb, fb, 3, NULL, &vb));
+    PT2C_TRY(dec_emit_reshape(d, xb, &sb, fb, 3, NULL, &vb));
     int64_t bmm_sizes[] = {prod, nrow, p};
     pt2c_named_arg args[] = {dec_tensor("self", va), dec_tensor("mat2", vb)};
     PT2C_TRY(
@@ -919,7 +919,7 @@ static pt2c_status emit_matmul(pt2c_decomposer *d, const char *a, const dec_shap
     memcpy(ms.size, bmm_sizes, sizeof bmm_sizes);
     dec_contiguous(&ms);
     *done = true;
-    return emit_view(d, mm, &ms, out_sizes, nb + 2, out_name, NULL);
+    return dec_emit_view(d, mm, &ms, out_sizes, nb + 2, out_name, NULL);
 }
 
 /* linear: addmm(b, x, w^T) on 2-D input (mm without bias); contiguous 3-D input with a bias
@@ -935,14 +935,14 @@ pt2c_status dec_emit_linear(pt2c_decomposer *d, const char *x, const char *w, co
     const pt2c_tensor_meta *bm = b ? dec_meta_of(d, b) : NULL;
     bool flat = b && bm && bm->rank == 1 && xs.rank >= 3 && dec_is_contiguous(&xs);
     if (xs.rank == 2 || flat) {
-        PT2C_TRY(emit_permute(d, w, &ws, perm, &wt, &t));
+        PT2C_TRY(dec_emit_permute(d, w, &ws, perm, &wt, &t));
         const char *x2 = x;
         int64_t rows = xs.size[0];
         if (xs.rank > 2) { /* the contiguous batch folds into the rows */
             for (int32_t k = 1; k < xs.rank - 1; k++)
                 rows *= xs.size[k];
             int64_t fs[] = {rows, xs.size[xs.rank - 1]};
-            PT2C_TRY(emit_view(d, x, &xs, fs, 2, NULL, &x2));
+            PT2C_TRY(dec_emit_view(d, x, &xs, fs, 2, NULL, &x2));
         }
         int64_t sizes[] = {rows, ws.size[0]};
         const char *p;
@@ -966,9 +966,9 @@ pt2c_status dec_emit_linear(pt2c_decomposer *d, const char *x, const char *w, co
         int64_t os[DEC_MAX_RANK];
         memcpy(os, xs.size, sizeof *os * (size_t)xs.rank);
         os[xs.rank - 1] = ws.size[0];
-        return emit_view(d, p, &ps, os, xs.rank, out, NULL);
+        return dec_emit_view(d, p, &ps, os, xs.rank, out, NULL);
     }
-    PT2C_TRY(emit_permute(d, w, &ws, perm, &wt, &t));
+    PT2C_TRY(dec_emit_permute(d, w, &ws, perm, &wt, &t));
     if (!b)
         return emit_matmul(d, x, &xs, t, &wt, out, done);
     /* matmul into a fresh value, then the bias added writing the output. */
@@ -1014,7 +1014,7 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
         qs.rank != 4 || ks.rank != 4 || vs.rank != 4 || !out || dropout != 0 ||
         !dec_get_bool(n, "is_causal", false, &causal) ||
         !dec_get_bool(n, "enable_gqa", false, &gqa) || gqa || (causal && mask) ||
-        qs.size[1] != ks.size[1] || !is_float(qs.dtype))
+        qs.size[1] != ks.size[1] || !dec_is_float(qs.dtype))
         return PT2C_OK;
     double scale = 1.0 / sqrt((double)qs.size[3]);
     const pt2c_arg *sc = pt2c_node_arg(n, "scale");
@@ -1034,11 +1034,11 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     if (mask && ms.dtype == PT2C_DTYPE_BOOL) {
         dec_shape s0 = {.dtype = qs.dtype, .rank = 0};
         const char *ninf, *zero;
-        pt2c_named_arg a1[] = {dec_float("s", -(double)INFINITY), scalar_type("dtype", qs.dtype),
-                               cpu_device(om)};
+        pt2c_named_arg a1[] = {dec_float("s", -(double)INFINITY),
+                               dec_scalar_type("dtype", qs.dtype), dec_device(om)};
         PT2C_TRY(dec_emit(d, ATEN("scalar_tensor.default"), a1, 3, &s0, NULL, &ninf));
-        pt2c_named_arg a2[] = {dec_float("s", 0.0), scalar_type("dtype", qs.dtype),
-                               layout_strided(), cpu_device(om)};
+        pt2c_named_arg a2[] = {dec_float("s", 0.0), dec_scalar_type("dtype", qs.dtype),
+                               dec_layout_strided(), dec_device(om)};
         PT2C_TRY(dec_emit(d, ATEN("scalar_tensor.default"), a2, 4, &s0, NULL, &zero));
         dec_shape ws = ms;
         ws.dtype = qs.dtype;
@@ -1061,15 +1061,15 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
         const char *full, *ar0, *ar1, *u0, *u1, *sub, *le, *land, *ninf, *zero;
         pt2c_named_arg f1[] = {dec_ints(d, "size", fsz, 2),
                                dec_bool("fill_value", true),
-                               scalar_type("dtype", PT2C_DTYPE_BOOL),
-                               layout_strided(),
-                               cpu_device(om),
+                               dec_scalar_type("dtype", PT2C_DTYPE_BOOL),
+                               dec_layout_strided(),
+                               dec_device(om),
                                dec_kw(dec_bool("pin_memory", false))};
         PT2C_TRY(dec_emit(d, ATEN("full.default"), f1, 6, &fs, NULL, &full));
         dec_shape as = {.dtype = PT2C_DTYPE_I64, .rank = 1, .size = {S}};
         dec_contiguous(&as);
-        pt2c_named_arg r1[] = {dec_int("start", 0), dec_int("end", S), layout_strided(),
-                               cpu_device(om), dec_kw(dec_bool("pin_memory", false))};
+        pt2c_named_arg r1[] = {dec_int("start", 0), dec_int("end", S), dec_layout_strided(),
+                               dec_device(om), dec_kw(dec_bool("pin_memory", false))};
         PT2C_TRY(dec_emit(d, ATEN("arange.start_step"), r1, 5, &as, NULL, &ar0));
         dec_shape us = {.dtype = PT2C_DTYPE_I64, .rank = 2, .size = {1, S}};
         dec_contiguous(&us);
@@ -1077,8 +1077,8 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
         PT2C_TRY(dec_emit(d, ATEN("unsqueeze.default"), q1, 2, &us, NULL, &u0));
         dec_shape as1 = {.dtype = PT2C_DTYPE_I64, .rank = 1, .size = {L}};
         dec_contiguous(&as1);
-        pt2c_named_arg r2[] = {dec_int("start", 0), dec_int("end", L), layout_strided(),
-                               cpu_device(om), dec_kw(dec_bool("pin_memory", false))};
+        pt2c_named_arg r2[] = {dec_int("start", 0), dec_int("end", L), dec_layout_strided(),
+                               dec_device(om), dec_kw(dec_bool("pin_memory", false))};
         PT2C_TRY(dec_emit(d, ATEN("arange.start_step"), r2, 5, &as1, NULL, &ar1));
         dec_shape us1 = {.dtype = PT2C_DTYPE_I64, .rank = 2, .size = {L, 1}};
         dec_contiguous(&us1);
@@ -1094,11 +1094,11 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
         pt2c_named_arg l2[] = {dec_tensor("self", le), dec_tensor("other", full)};
         PT2C_TRY(dec_emit(d, ATEN("logical_and.default"), l2, 2, &ls, NULL, &land));
         dec_shape s0 = {.dtype = qs.dtype, .rank = 0};
-        pt2c_named_arg a1[] = {dec_float("s", -(double)INFINITY), scalar_type("dtype", qs.dtype),
-                               cpu_device(om)};
+        pt2c_named_arg a1[] = {dec_float("s", -(double)INFINITY),
+                               dec_scalar_type("dtype", qs.dtype), dec_device(om)};
         PT2C_TRY(dec_emit(d, ATEN("scalar_tensor.default"), a1, 3, &s0, NULL, &ninf));
-        pt2c_named_arg a2[] = {dec_float("s", 0.0), scalar_type("dtype", qs.dtype),
-                               layout_strided(), cpu_device(om)};
+        pt2c_named_arg a2[] = {dec_float("s", 0.0), dec_scalar_type("dtype", qs.dtype),
+                               dec_layout_strided(), dec_device(om)};
         PT2C_TRY(dec_emit(d, ATEN("scalar_tensor.default"), a2, 4, &s0, NULL, &zero));
         ls.dtype = qs.dtype;
         pt2c_named_arg w1[] = {dec_tensor("condition", land), dec_tensor("self", zero),
@@ -1106,7 +1106,7 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
         PT2C_TRY(dec_emit(d, ATEN("where.self"), w1, 3, &ls, NULL, &bias));
     }
     int64_t kperm[] = {0, 1, 3, 2};
-    PT2C_TRY(emit_permute(d, k, &ks, kperm, &kts, &kt));
+    PT2C_TRY(dec_emit_permute(d, k, &ks, kperm, &kts, &kt));
     dec_like_elementwise(&kts, &kms);
     pt2c_named_arg a5[] = {dec_tensor("self", kt), dec_float("other", root)};
     PT2C_TRY(dec_emit(d, ATEN("mul.Scalar"), a5, 2, &kms, NULL, &km));
@@ -1142,7 +1142,7 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     PT2C_TRY(dec_emit(d, ATEN("logical_not.default"), a11, 1, &rs, NULL, &none));
     pt2c_named_arg a12[] = {dec_tensor("self", sm), dec_int("fill_value", 0),
                             dec_kw(dec_bool("pin_memory", false)),
-                            memory_format(MEMORY_FORMAT_PRESERVE)};
+                            dec_memory_format(DEC_PRESERVE_FORMAT)};
     PT2C_TRY(dec_emit(d, ATEN("full_like.default"), a12, 4, &ss, NULL, &fl));
     pt2c_named_arg a13[] = {dec_tensor("condition", none), dec_tensor("self", fl),
                             dec_tensor("other", sm)};
@@ -1160,10 +1160,10 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     int64_t p1[] = {2, 0, 1, 3}, p2[] = {1, 2, 0, 3};
     const char *pa, *cl;
     dec_shape pas, cls;
-    PT2C_TRY(emit_permute(d, att, &as, p1, &pas, &pa));
+    PT2C_TRY(dec_emit_permute(d, att, &as, p1, &pas, &pa));
     cls = pas;
     dec_contiguous(&cls);
-    pt2c_named_arg a14[] = {dec_tensor("self", pa), memory_format(MEMORY_FORMAT_CONTIGUOUS)};
+    pt2c_named_arg a14[] = {dec_tensor("self", pa), dec_memory_format(DEC_CONTIGUOUS_FORMAT)};
     PT2C_TRY(dec_emit(d, ATEN("clone.default"), a14, 2, &cls, NULL, &cl));
     pt2c_named_arg a15[] = {dec_tensor("self", cl), dec_ints(d, "dims", p2, 4)};
     dec_shape fin;
@@ -1232,6 +1232,69 @@ static const struct {
     {ATEN("linear.default"), linear},
     {ATEN("matmul.default"), matmul},
     {ATEN("scaled_dot_product_attention.default"), sdpa},
+    {ATEN("to.device"), to_dtype},
+    {ATEN("swapaxes.default"), swapaxes},
+    {ATEN("dot.default"), dot},
+    {ATEN("mv.default"), mv},
+    {ATEN("floor_divide.Scalar"), floor_divide},
+    {ATEN("alpha_dropout.default"), dropout_eval_alias},
+    {ATEN("feature_alpha_dropout.default"), dropout_eval_alias},
+    {ATEN("feature_dropout.default"), dropout_eval_alias},
+    /* decompose_math.c */
+    {ATEN("clamp_min.default"), dec_rule_clamp_min},
+    {ATEN("clamp_max.default"), dec_rule_clamp_max},
+    {ATEN("clamp_min.Tensor"), dec_rule_clamp_min_tensor},
+    {ATEN("clamp_max.Tensor"), dec_rule_clamp_max_tensor},
+    {ATEN("rsub.Scalar"), dec_rule_rsub},
+    {ATEN("rsub.Tensor"), dec_rule_rsub},
+    {ATEN("square.default"), dec_rule_square},
+    {ATEN("relu6.default"), dec_rule_relu6},
+    {ATEN("where.Scalar"), dec_rule_where_scalar},
+    {ATEN("where.ScalarOther"), dec_rule_where_scalar},
+    {ATEN("where.ScalarSelf"), dec_rule_where_scalar},
+    {ATEN("masked_fill.Tensor"), dec_rule_masked_fill_tensor},
+    {ATEN("fill.Tensor"), dec_rule_fill_tensor},
+    {ATEN("fill.Scalar"), dec_rule_fill_scalar},
+    {ATEN("isfinite.default"), dec_rule_isfinite},
+    {ATEN("baddbmm.default"), dec_rule_baddbmm},
+    {ATEN("sum.default"), dec_rule_sum},
+    {ATEN("all.default"), dec_rule_all},
+    {ATEN("all.dims"), dec_rule_all},
+    {ATEN("all.dim"), dec_rule_all_dim},
+    {ATEN("var.default"), dec_rule_var},
+    {ATEN("var.dim"), dec_rule_var},
+    {ATEN("std.default"), dec_rule_std},
+    {ATEN("std.dim"), dec_rule_std},
+    {ATEN("std.correction"), dec_rule_std},
+    {ATEN("var_mean.dim"), dec_rule_var_mean},
+    {ATEN("std_mean.dim"), dec_rule_std_mean},
+    {ATEN("std_mean.correction"), dec_rule_std_mean},
+    {ATEN("logsumexp.default"), dec_rule_logsumexp},
+    {ATEN("argsort.default"), dec_rule_argsort},
+    {ATEN("argsort.stable"), dec_rule_argsort},
+    {ATEN("_safe_softmax.default"), dec_rule_safe_softmax},
+    {ATEN("rms_norm.default"), dec_rule_rms_norm},
+    {ATEN("group_norm.default"), dec_rule_group_norm},
+    /* decompose_shape.c */
+    {ATEN("expand_as.default"), dec_rule_expand_as},
+    {ATEN("view_as.default"), dec_rule_view_as},
+    {ATEN("_unsafe_view.default"), dec_rule_unsafe_view},
+    {ATEN("movedim.int"), dec_rule_movedim},
+    {ATEN("narrow.default"), dec_rule_narrow},
+    {ATEN("squeeze.default"), dec_rule_squeeze},
+    {ATEN("stack.default"), dec_rule_stack},
+    {ATEN("tile.default"), dec_rule_tile},
+    {ATEN("tril.default"), dec_rule_tril},
+    {ATEN("triu.default"), dec_rule_triu},
+    {ATEN("roll.default"), dec_rule_roll},
+    {ATEN("diff.default"), dec_rule_diff},
+    {ATEN("repeat_interleave.self_int"), dec_rule_repeat_interleave},
+    {ATEN("zeros_like.default"), dec_rule_zeros_like},
+    {ATEN("ones_like.default"), dec_rule_ones_like},
+    {ATEN("empty_like.default"), dec_rule_empty_like},
+    {ATEN("new_full.default"), dec_rule_new_full},
+    {ATEN("new_empty.default"), dec_rule_new_empty},
+    /* decompose_rnn.c */
     {ATEN("lstm.input"), dec_rule_lstm},
     {ATEN("gru.input"), dec_rule_gru},
 };

@@ -220,7 +220,22 @@ static const char *const renamed_twins[][2] = {
     {"torch.ops.aten.pow_.Tensor", "torch.ops.aten.pow.Tensor_Tensor"},
     {"torch.ops.aten.float_power_.Scalar", "torch.ops.aten.float_power.Tensor_Scalar"},
     {"torch.ops.aten.float_power_.Tensor", "torch.ops.aten.float_power.Tensor_Tensor"},
+    {"torch.ops.aten.__iand__.Tensor", "torch.ops.aten.__and__.Tensor"},
+    {"torch.ops.aten.__ior__.Tensor", "torch.ops.aten.__or__.Tensor"},
+    {"torch.ops.aten.__ixor__.Tensor", "torch.ops.aten.__xor__.Tensor"},
+    {"torch.ops.aten.zero_.default", "torch.ops.aten.zeros_like.default"},
 };
+
+/* Functional twins whose tensor argument is "input" where the in-place op's is "self". */
+static bool takes_input(const char *target) {
+    static const char *const ops[] = {
+        "torch.ops.aten.dropout.default", "torch.ops.aten.alpha_dropout.default",
+        "torch.ops.aten.feature_dropout.default", "torch.ops.aten.feature_alpha_dropout.default"};
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+        if (strcmp(target, ops[k]) == 0)
+            return true;
+    return false;
+}
 
 /* The functional twin of an in-place aten op ("add_.Tensor" -> "add.Tensor"), if pt2c has a
  * kernel for it. */
@@ -359,6 +374,8 @@ static pt2c_status functionalize_write(fstate *s, const pt2c_node *n, bool *done
     if (!args)
         return nomem(s);
     memcpy(args, n->inputs, sizeof *args * (size_t)n->n_inputs);
+    if (takes_input(target) && args[0].name && strcmp(args[0].name, "self") == 0)
+        args[0].name = "input";
     reader r = {s, PT2C_OK};
     for (int32_t k = 0; k < n->n_inputs; k++)
         pt2c_arg_visit_names(&args[k].arg, resolve_read, &r);

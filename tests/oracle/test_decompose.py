@@ -158,6 +158,81 @@ class Recurrent(nn.Module):
         return y, hn, cn, z, gn
 
 
+class MoreElementwise(nn.Module):
+    """clamp_min/clamp_max (Scalar and Tensor), rsub (Scalar, Tensor, alpha), square, relu6,
+    where with Scalars (one converting an int tensor), masked_fill with a tensor, fill with a
+    tensor, isfinite, baddbmm (alpha, beta, beta 0), floor_divide by a Scalar."""
+
+    def forward(self, x, lo, mask, i, b1, b2):
+        return (torch.clamp_min(x, -0.5), torch.clamp_max(x, 1), torch.clamp_min(x, lo),
+                torch.clamp_max(x, lo), 1 - x, torch.rsub(x, lo, alpha=2), torch.rsub(x, 2.5),
+                torch.square(x), F.relu6(x * 4), torch.where(mask, x, 0.0),
+                torch.where(mask, 1.0, x), torch.where(mask, 1.0, 0), torch.where(mask, i, 2.5),
+                x.masked_fill(mask, torch.tensor(3.0)), torch.fill(x, torch.tensor(2.0)),
+                torch.isfinite(x / (x > 0)), torch.baddbmm(b1, b1, b2),
+                torch.baddbmm(b1, b1, b2, beta=0.5, alpha=2), torch.baddbmm(b1, b1, b2, beta=0),
+                torch.ops.aten.floor_divide.Scalar(i, 3))
+
+
+class Reductions(nn.Module):
+    """sum without dims (and a dtype), all (every overload), std/var/std_mean/var_mean
+    (unbiased, correction, dims, keepdim), logsumexp (keepdim or not), argsort (stable,
+    descending), dot, mv, _safe_softmax (a row fully masked)."""
+
+    def forward(self, x, mask, v):
+        m = x.masked_fill(mask, float("-inf"))
+        return (x.sum(), x.sum(dtype=torch.float64), mask.all(), mask.all(1),
+                torch.all(mask, 0, keepdim=True), mask.all((0, 1)), x.std(), x.std(1),
+                x.var(), x.var(0, keepdim=True), x.std(1, correction=0), x.std(0, unbiased=False),
+                torch.std_mean(x, 1), torch.var_mean(x, 1), torch.std_mean(x),
+                torch.logsumexp(x, 1), torch.logsumexp(x, (0, 1), keepdim=True),
+                torch.argsort(x), torch.argsort(x, 0, descending=True),
+                torch.argsort(x, stable=True), torch.dot(v, v), torch.mv(x, v),
+                torch.ops.aten._safe_softmax(m, -1))
+
+
+class Norms(nn.Module):
+    """rms_norm (default eps, weight and eps), group_norm (affine or not), eval alpha and
+    feature dropouts, to(device, dtype)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gn = nn.GroupNorm(2, 4)
+
+    def forward(self, x):
+        return (F.rms_norm(x, [3]), F.rms_norm(x, [3, 3], torch.ones(3, 3) * 2, eps=1e-5),
+                self.gn(x), F.group_norm(x, 4), F.alpha_dropout(x, 0.5, False),
+                F.feature_alpha_dropout(x, 0.5, False), F.dropout2d(x, 0.5, False),
+                x.to("cpu", torch.float64))
+
+
+class Movement(nn.Module):
+    """expand_as, view_as, _unsafe_view, movedim, swapaxes, narrow (negative start and dim),
+    squeeze (all dims), stack (inside and at the end), tile, tril/triu, roll (one dim, two,
+    flattened), diff (n=1, 2, dim 0, prepend and append), repeat_interleave (a dim, flattened)."""
+
+    def forward(self, x, v, c):
+        return (v.expand_as(x) + 0, x.view_as(x.t().contiguous()),
+                torch.ops.aten._unsafe_view(x, [4, 3]), torch.movedim(c, 0, 2) + 0,
+                torch.movedim(c, 1, 1) + 0, x.swapaxes(0, 1) + 0, x.narrow(1, 1, 2),
+                x.narrow(-1, -2, 2), x.view(3, 1, 4, 1).squeeze(), torch.stack([x, x]),
+                torch.stack([x, x + 1], 1), torch.stack([x, x], -1), x.tile((2,)),
+                x.tile((2, 1, 1)), torch.tril(x), torch.triu(x, 1), torch.tril(c, -1),
+                torch.roll(x, 1, 1), torch.roll(x, (1, -1), (0, 1)), torch.roll(x, 2),
+                torch.roll(v, -1), torch.diff(x), torch.diff(x, dim=0), torch.diff(x, n=2),
+                torch.diff(x, prepend=x[:, :1] - 1, append=x[:, :2]),
+                x.repeat_interleave(2, 1), x.repeat_interleave(2), v.repeat_interleave(3, -1))
+
+
+class Creation(nn.Module):
+    """zeros_like/ones_like (with a dtype), empty_like and new_empty filled, new_full."""
+
+    def forward(self, x):
+        return (torch.zeros_like(x), torch.ones_like(x), torch.fill(torch.empty_like(x), 2),
+                x.new_full((2, 3), 3.5), torch.fill(x.new_empty((2,)), 1),
+                torch.zeros_like(x, dtype=torch.int64))
+
+
 def _g():
     return torch.Generator().manual_seed(0)
 
@@ -183,6 +258,20 @@ RULE_CASES = {
                                         torch.randn(2, 2, 5, 8, generator=g),
                                         torch.randn(5, 5, generator=g) > -1,
                                         torch.randn(2, 1, 5, 5, generator=g))),
+    "more_elementwise": (MoreElementwise, lambda g: (torch.randn(3, 4, generator=g),
+                                                     torch.randn(4, generator=g),
+                                                     torch.randn(3, 4, generator=g) > 0,
+                                                     torch.randint(-9, 9, (3, 4), generator=g),
+                                                     torch.randn(2, 3, 3, generator=g),
+                                                     torch.randn(2, 3, 3, generator=g))),
+    "reductions": (Reductions, lambda g: (torch.randn(3, 4, generator=g),
+                                          torch.tensor([[True] * 4, [False, True, False, True],
+                                                        [False] * 4]),
+                                          torch.randn(4, generator=g))),
+    "norms": (Norms, lambda g: (torch.randn(2, 4, 3, 3, generator=g),)),
+    "movement": (Movement, lambda g: (torch.randn(3, 4, generator=g), torch.randn(4, generator=g),
+                                      torch.randn(2, 3, 4, generator=g))),
+    "creation": (Creation, lambda g: (torch.randn(3, 4, generator=g),)),
 }
 
 
@@ -196,6 +285,34 @@ def test_rules_match_run_decompositions(tmp_path, case):
             mod.running_mean.uniform_(-0.5, 0.5)
             mod.running_var.uniform_(0.5, 1.5)
     check_decompose(model, inputs(_g()), tmp_path)
+
+
+class InPlace(nn.Module):
+    """In-place ops on intermediates: functionalize makes them functional (zero_ as
+    zeros_like, __iand__ as __and__, ...), then their rules apply."""
+
+    def forward(self, x, mask, i):
+        y, z, w, w2, h, s, r, t, f = (x.clone() for _ in range(9))
+        y.fill_(2.0)
+        z.zero_()
+        w.masked_fill_(mask, 1.5)
+        w2.masked_fill_(mask, torch.tensor(0.5))
+        F.hardswish(h, inplace=True)
+        F.silu(s, inplace=True)
+        F.relu6(r, inplace=True)
+        F.hardtanh(t, inplace=True)
+        f.fill_(torch.tensor(3.0))
+        j = i.clone()
+        j &= i
+        j |= i
+        j ^= i
+        return y, z, w, w2, h, s, r, t, f, j
+
+
+def test_in_place_ops_functionalize_then_decompose(tmp_path):
+    args = (torch.randn(3, 4, generator=_g()), torch.randn(3, 4, generator=_g()) > 0,
+            torch.randint(0, 9, (3, 4), generator=_g()))
+    check_decompose(InPlace(), args, tmp_path, passes="functionalize,decompose")
 
 
 class DynBatch(nn.Module):
