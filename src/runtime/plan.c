@@ -324,8 +324,10 @@ static void mark_dense_readers(pt2c_plan *plan) {
             plan->values[st->inputs[i]].needs_dense = true;
     }
     for (int32_t o = 0; o < plan->n_user_outputs; o++)
-        if (plan->user_outputs[o] >= 0)
+        if (plan->user_outputs[o] >= 0) {
             plan->values[plan->user_outputs[o]].needs_dense = true;
+            plan->values[plan->user_outputs[o]].is_output = true;
+        }
     for (int32_t m = 0; m < 2 * plan->n_mutations; m++)
         plan->values[plan->mutations[m]].needs_dense = true;
 }
@@ -475,6 +477,10 @@ static pt2c_status place_view(pt2c_plan *plan, int32_t slot, bool copy, bool all
     }
     l.offset = v->view_offset;
     v->bytes = 0;
+    /* An output is read after the run, when a buffer's mutation may have been copied over
+     * the placeholder it views: give it bytes of its own. */
+    copy = copy || (v->is_output && v->view_base < plan->n_input_slots &&
+                    plan->values[v->view_base].is_written);
     if (!copy && (!v->needs_dense || pt2c_layout_is_dense(&l))) {
         const pt2c_value *base = &plan->values[v->view_base];
         v->materialized = false;

@@ -57,6 +57,7 @@ typedef struct pt2c_value {
     bool materialized; /* gathered from view_base into its own buffer at its step */
     bool view_copy;    /* pt2c_op_set_copy (clone): always gathered, never aliased */
     bool needs_dense;  /* set at build: a kernel, a graph output or a mutation reads it */
+    bool is_output;    /* set at build: a user output (read after the run) */
 } pt2c_value;
 
 typedef struct pt2c_step {
