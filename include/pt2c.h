@@ -350,6 +350,9 @@ typedef struct pt2c_run_options {
     int profile;   /* 1: time every node of every run (pt2c_runner_profile) */
     int no_fusion; /* 1: run every node as exported; 0: a convolution or matrix product also
                       does the batch norm, residual add and activation that follow it */
+    int no_views;  /* 1: copy the result of every strided view (permute, slice, select,
+                      expand, split, ...); 0: views alias their input's bytes and are copied
+                      only where a kernel needs them dense and they are not */
 } pt2c_run_options;
 
 /* Bind every node to its op. Fails at the first node without a kernel; pt2c_program_check
@@ -401,6 +404,9 @@ typedef struct pt2c_runner_stats {
     uint64_t packed_bytes;     /* weights repacked for the kernels at plan time */
     int n_threads;             /* threads the runner uses */
     pt2c_isa isa;              /* the kernels it runs */
+    int64_t views;             /* strided view results that alias their input's bytes */
+    int64_t view_copies;       /* strided view results copied (clone, or read dense by a
+                                  kernel or the caller while not dense in their input) */
 } pt2c_runner_stats;
 PT2C_API void pt2c_runner_get_stats(const pt2c_runner *runner, pt2c_runner_stats *out);
 

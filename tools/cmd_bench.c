@@ -42,6 +42,7 @@ static const char bench_help[] =
     "                             second runner with profiling on give the per-op times\n"
     "      --passes LIST          graph passes to run first (see pt2c run --help)\n"
     "      --no-fusion            run every node as exported (see pt2c run --help)\n"
+    "      --no-views             copy every strided view (see pt2c run --help)\n"
     "      --top N                the N slowest nodes in the profile (default 10; 0: all)\n"
     "      --json                 one JSON object on stdout instead of tables\n";
 
@@ -58,6 +59,7 @@ typedef struct bench_args {
     long top; /* nodes listed; 0: all */
     bool json;
     bool no_fusion;
+    bool no_views;
     const char *passes; /* NULL: the default pipeline */
 } bench_args;
 
@@ -133,6 +135,8 @@ static int parse_bench_args(int argc, char **argv, bench_args *a) {
             a->json = true;
         } else if (strcmp(s, "--no-fusion") == 0) {
             a->no_fusion = true;
+        } else if (strcmp(s, "--no-views") == 0) {
+            a->no_views = true;
         } else if (strcmp(s, "--passes") == 0) {
             a->passes = argv[++i];
         } else if (s[0] == '-') {
@@ -288,6 +292,8 @@ static void text_report(const bench_args *a, const bench_report *r) {
     human_bytes(r->stats.packed_bytes, packed, sizeof packed);
     printf("memory: peak RSS %s; arena %s, intermediates %s, scratch %s, packed weights %s\n", rss,
            arena, inter, scratch, packed);
+    printf("views: %lld strided views alias their input, %lld copied\n", (long long)r->stats.views,
+           (long long)r->stats.view_copies);
 
     int op_w = 2, node_w = 4;
     for (size_t k = 0; k < r->n_ops; k++)
@@ -388,6 +394,8 @@ static void json_report(const bench_args *a, const bench_report *r) {
     printf("  \"intermediate_bytes\": %llu,\n", (unsigned long long)r->stats.activation_bytes);
     printf("  \"scratch_bytes\": %llu,\n", (unsigned long long)r->stats.scratch_bytes);
     printf("  \"packed_bytes\": %llu,\n", (unsigned long long)r->stats.packed_bytes);
+    printf("  \"views\": %lld,\n", (long long)r->stats.views);
+    printf("  \"view_copies\": %lld,\n", (long long)r->stats.view_copies);
     json_key_number("gflop_per_run", r->flop * 1e-9, 9);
     json_key_number("gflops", gflops_of(r->flop, r->median_ms), 6);
     json_rows("by_op", r->ops, r->n_ops, r->total_ms);
@@ -411,7 +419,8 @@ static int run_once(const char *model, pt2c_runner *runner) {
 static int profile_pass(const bench_args *a, const pt2c_program *prog, const pt2c_cli_inputs *in,
                         pt2c_runner **out, bench_report *r) {
     pt2c_error err;
-    pt2c_run_options opts = {.n_threads = a->threads, .profile = 1, .no_fusion = a->no_fusion};
+    pt2c_run_options opts = {
+        .n_threads = a->threads, .profile = 1, .no_fusion = a->no_fusion, .no_views = a->no_views};
     if (pt2c_runner_create(prog, &opts, out, &err) != PT2C_OK)
         return pt2c_cli_fail(a->model, &err);
     int rc = pt2c_cli_set_inputs(a->model, *out, in);
@@ -447,7 +456,8 @@ static int bench_main(int argc, char **argv) {
     if ((rc = pt2c_cli_optimize(a.model, prog, a.passes)) != 0)
         goto done;
     r.passes_ms = (pt2c_cli_now() - tp) * 1e3;
-    pt2c_run_options opts = {.n_threads = a.threads, .no_fusion = a.no_fusion};
+    pt2c_run_options opts = {
+        .n_threads = a.threads, .no_fusion = a.no_fusion, .no_views = a.no_views};
     if (pt2c_runner_create(prog, &opts, &runner, &err) != PT2C_OK) {
         rc = pt2c_cli_fail(a.model, &err);
         goto done;

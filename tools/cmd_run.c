@@ -26,7 +26,9 @@ static const char run_help[] =
     "                             'none' runs the graph as exported; pt2c opt --help lists\n"
     "                             them)\n"
     "      --no-fusion            run every node as exported (no conv+batch norm+add+relu\n"
-    "                             steps): to check what fusion changes\n";
+    "                             steps): to check what fusion changes\n"
+    "      --no-views             copy every strided view (permute, slice, select, expand,\n"
+    "                             split, ...) instead of aliasing its input: to compare\n";
 
 typedef struct run_args {
     const char *model;
@@ -37,6 +39,7 @@ typedef struct run_args {
     unsigned long long seed;
     int meta;
     int no_fusion;
+    int no_views;
     const char *passes; /* NULL: the default pipeline */
     long iterations;
     int verbose;
@@ -75,6 +78,8 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
             a->meta = 1;
         } else if (strcmp(s, "--no-fusion") == 0) {
             a->no_fusion = 1;
+        } else if (strcmp(s, "--no-views") == 0) {
+            a->no_views = 1;
         } else if (strcmp(s, "--passes") == 0 && has_value) {
             a->passes = argv[++i];
         } else if (strcmp(s, "--verbose") == 0) {
@@ -164,6 +169,7 @@ static int run_main(int argc, char **argv) {
     pt2c_run_options opts = {0};
     opts.n_threads = a.threads;
     opts.no_fusion = a.no_fusion;
+    opts.no_views = a.no_views;
     if (pt2c_runner_create(prog, &opts, &runner, &err) != PT2C_OK) {
         rc = pt2c_cli_fail(a.model, &err);
         goto done;
@@ -216,6 +222,8 @@ static int run_main(int argc, char **argv) {
                "packed weights %llu\n",
                (unsigned long long)st.arena_bytes, (unsigned long long)st.activation_bytes,
                (unsigned long long)st.scratch_bytes, (unsigned long long)st.packed_bytes);
+        printf("views: %lld strided views alias their input, %lld copied\n", (long long)st.views,
+               (long long)st.view_copies);
     }
 done:
     pt2c_cli_free_inputs(&in);

@@ -30,6 +30,7 @@ pt2c_status pt2c_runner_create(const pt2c_program *prog, const pt2c_run_options 
         pt2c_runner_destroy(r);
         return st;
     }
+    r->plan.no_views = opts && opts->no_views;
     r->plan.n_threads = opts && opts->n_threads > 0 ? opts->n_threads : pt2c_online_cores();
     if (r->plan.n_threads > PT2C_POOL_MAX_THREADS)
         r->plan.n_threads = PT2C_POOL_MAX_THREADS;
@@ -180,7 +181,7 @@ pt2c_status pt2c_runner_run(pt2c_runner *r, pt2c_error *err) {
                 dst->t.data = copy;
                 dst->is_constant = false;
             }
-            memcpy(dst->t.data, src->t.data, bytes);
+            memmove(dst->t.data, src->t.data, bytes); /* src may be a view of dst */
         }
     }
     return PT2C_OK;
@@ -353,6 +354,8 @@ void pt2c_runner_get_stats(const pt2c_runner *r, pt2c_runner_stats *out) {
     out->packed_bytes = r->plan.packed_bytes;
     out->n_threads = r->plan.n_threads;
     out->isa = r->plan.cpu ? r->plan.cpu->isa : PT2C_ISA_AUTO;
+    if (r->plan.shaped)
+        pt2c_plan_count_views(&r->plan, &out->views, &out->view_copies);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -2,9 +2,10 @@
  * kernel_abi.h - what a kernel sees: raw pointers, dtypes and sizes, nothing else, so the
  * same kernels serve the interpreter and (later) generated C.
  *
- * Every runtime tensor is dense and row-major (contiguous): strides are implied by sizes.
- * Views that PyTorch aliases are computed as copies or aliased by the planner; kernels never
- * see strides.
+ * Every tensor a kernel sees is dense and row-major (contiguous): strides are implied by
+ * sizes. The planner keeps views as strided layouts of their base (ops/layout.h) and hands a
+ * kernel a view's bytes in place when they are dense, else a copy it gathers once; kernels
+ * never see strides.
  *
  * A kernel computes its share of the outputs: thread ith of nth. It splits by output elements
  * (never inside a reduction), so results are bit-identical for every thread count. Kernels do

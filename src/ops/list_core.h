@@ -24,7 +24,7 @@ PT2C_OP("torch.ops.aten.max_pool2d.default",     pt2c_parse_max_pool2d,   pt2c_s
 PT2C_OP("torch.ops.aten.max_pool2d_with_indices.default", pt2c_parse_max_pool2d, pt2c_shape_max_pool2d, pt2c_scratch_pool, pt2c_k_max_pool2d, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.mul.Tensor",             pt2c_parse_mul,          pt2c_shape_binary,     pt2c_scratch_none, pt2c_k_binary,      PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.neg.default", pt2c_parse_neg, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
-PT2C_OP("torch.ops.aten.permute.default",        pt2c_parse_permute,      pt2c_shape_permute,    pt2c_scratch_none, pt2c_k_permute,     PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.permute.default",        pt2c_parse_permute,      pt2c_shape_permute,    pt2c_scratch_none, pt2c_k_permute,     PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.relu.default",           pt2c_parse_unary,        pt2c_shape_unary,      pt2c_scratch_none, pt2c_k_relu,        PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.relu6.default", pt2c_parse_relu6, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.relu6_.default", pt2c_parse_relu6, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
@@ -36,7 +36,7 @@ PT2C_OP("torch.ops.aten.silu.default", pt2c_parse_silu, pt2c_shape_unary_float, 
 PT2C_OP("torch.ops.aten.silu_.default", pt2c_parse_silu, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.sqrt.default", pt2c_parse_sqrt, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.sub.Tensor",             pt2c_parse_sub,          pt2c_shape_binary,     pt2c_scratch_none, pt2c_k_binary,      PT2C_OP_PURE)
-PT2C_OP("torch.ops.aten.t.default",              pt2c_parse_t,            pt2c_shape_permute,    pt2c_scratch_none, pt2c_k_permute,     PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.t.default",              pt2c_parse_t,            pt2c_shape_permute,    pt2c_scratch_none, pt2c_k_permute,     PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.tanh.default", pt2c_parse_tanh, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.view.default",           pt2c_parse_view,         pt2c_shape_view,       pt2c_scratch_none, pt2c_k_none,        PT2C_OP_VIEW)
 /* clang-format on */

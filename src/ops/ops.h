@@ -25,6 +25,7 @@
 
 #include "ir/ir.h"
 #include "ops/kernel_abi.h"
+#include "ops/layout.h"
 
 typedef struct pt2c_op_ctx pt2c_op_ctx;
 
@@ -64,7 +65,13 @@ enum {
     PT2C_OP_INPLACE = 1 << 3,
     /* float32 output 0 can take a pt2c_kernel_epilogue (bias, residual add, activation)
      * from the plan's fusion: the kernel applies it as it stores. */
-    PT2C_OP_EPILOGUE = 1 << 4
+    PT2C_OP_EPILOGUE = 1 << 4,
+    /* A strided view of input 0 (permute, select, slice, expand, split, ...): the shape
+     * function gives each output's layout with pt2c_op_set_view, composed from
+     * pt2c_op_in_layout, and the planner aliases the input's bytes. It copies (gathers)
+     * only an output that is not dense and that a kernel or the caller reads. The kernel
+     * serves a dense input alone (unit tests); the planner never calls it. */
+    PT2C_OP_STRIDED = 1 << 5
 };
 
 typedef struct pt2c_op_def {
@@ -105,8 +112,9 @@ pt2c_status pt2c_op_input_list(pt2c_op_ctx *ctx, const char *name, int32_t *firs
  * most cap). */
 pt2c_status pt2c_op_input_optional_list(pt2c_op_ctx *ctx, const char *name, int32_t *index,
                                         int32_t cap, int32_t *count);
-/* Fail unless the node's `self` may be written in place: pt2c computes views as copies, so a
- * write into a view would not reach its base (runtime/inplace_check.c). plan.c runs it for
+/* Fail unless the node's `self` may be written in place: pt2c copies the views kernels read
+ * where they are not dense, so a write into a view might not reach its base
+ * (runtime/inplace_check.c). plan.c runs it for
  * every PT2C_OP_INPLACE op; ops that write self without that flag (copy_, fill_) call it. */
 pt2c_status pt2c_op_check_inplace_self(pt2c_op_ctx *ctx);
 
@@ -152,6 +160,21 @@ int64_t pt2c_op_scalar_i64(const pt2c_op_ctx *ctx, const pt2c_scalar *s);
 bool pt2c_op_scalar_is_float(const pt2c_op_ctx *ctx, const pt2c_scalar *s);
 pt2c_status pt2c_op_set_out(pt2c_op_ctx *ctx, int32_t index, pt2c_dtype dtype, int32_t rank,
                             const int64_t *sizes);
+/* Strided views (PT2C_OP_STRIDED ops). The layout of input index in the bytes it views:
+ * its own (dense) unless it is itself a view, then what the views before it composed. */
+void pt2c_op_in_layout(const pt2c_op_ctx *ctx, int32_t index, pt2c_layout *out);
+/* Output index is input 0's dtype with layout l (sizes, and strides and offset in input 0's
+ * base): sets its sizes as pt2c_op_set_out does. */
+pt2c_status pt2c_op_set_view(pt2c_op_ctx *ctx, int32_t index, const pt2c_layout *l);
+/* The same, but the output gets its own bytes whatever its layout (clone: a later in-place
+ * write into it must not reach the input). */
+pt2c_status pt2c_op_set_copy(pt2c_op_ctx *ctx, int32_t index, const pt2c_layout *l);
+/* as_strided addresses its input's storage, as PyTorch does: the layout of input 0 in the
+ * bytes of the tensor it is a view of (through every view, even one pt2c copied for a
+ * kernel where PyTorch did not; a clone is its own storage), and that storage's elements.
+ * pt2c_op_set_storage_view makes output index a view of that storage. */
+void pt2c_op_in_storage_layout(const pt2c_op_ctx *ctx, pt2c_layout *out, int64_t *storage_numel);
+pt2c_status pt2c_op_set_storage_view(pt2c_op_ctx *ctx, int32_t index, const pt2c_layout *l);
 /* SymInt/SymBool/SymFloat outputs of SYM ops. */
 pt2c_status pt2c_op_set_out_int(pt2c_op_ctx *ctx, int32_t index, int64_t value);
 pt2c_status pt2c_op_set_out_float(pt2c_op_ctx *ctx, int32_t index, double value);

@@ -1,8 +1,12 @@
 /*
- * shape.c - view and copy ops: every one is either an alias of its input's bytes
- * (PT2C_OP_VIEW: the element order does not change) or one strided copy (pt2c_strided:
- * out[i] = self[offset + sum(i_d * stride_d)], the sizes/strides/offset PyTorch's own view
- * would have). All runtime tensors are dense, so `self` has row-major strides st[d].
+ * shape.c - view and copy ops. Order-keeping views are PT2C_OP_VIEW (the planner reshapes
+ * the input's layout). The others are PT2C_OP_STRIDED: the shape function composes the
+ * output's layout (ops/layout.h: out[i] = base[offset + sum(i_d * stride_d)], the
+ * sizes/strides/offset PyTorch's own view would have) from the input's with
+ * pt2c_op_in_layout / pt2c_op_set_view, and the planner aliases it or gathers it once where
+ * a kernel needs it dense (runtime/plan.c, "Views"). Their params also keep the same view of
+ * a dense self as a pt2c_strided map, which pt2c_k_strided / pt2c_k_split copy: the kernels
+ * serve dense inputs (the op tests), not the planner. Below, st[d] are a dense self's strides.
  *
  * Aliases (same bytes, new sizes):
  *   unsqueeze(self, dim)            a size-1 dim inserted at dim (wrapped in [0, rank])
@@ -11,7 +15,7 @@
  *   _unsafe_view(self, size)        as view (view.c)
  *   unflatten.int(self, dim, sizes) dim split into sizes (one may be -1)
  *   view_as(self, other)            view(self, other.sizes)
- * Copies:
+ * Strided views (clone and lift_fresh_copy copy: pt2c_op_set_copy):
  *   clone(self), lift_fresh_copy(self)            out = self
  *   select.int(self, dim, index)    dim removed, offset index * st[dim]
  *   slice.Tensor(self, dim=0, start=None, end=None, step=1)
@@ -30,8 +34,9 @@
  *   unfold(self, dimension, size, step)           windows: dim -> (n - size) / step + 1 of
  *                                   stride step * st[dim], new last dim of size `size`
  *   as_strided(self, size, stride, storage_offset=None)
- *                                   strides relative to self's dense storage (checked to stay
- *                                   inside it)
+ *                                   strides and offset in self's storage, as PyTorch: the
+ *                                   tensor self is a view of (checked to stay inside it);
+ *                                   the offset defaults to self's own
  *   slice_scatter(self, src, dim=0, start=None, end=None, step=1),
  *   select_scatter(self, src, dim, index)         out = self with the slice (selection)
  *                                   replaced by src (cast to self's dtype)
@@ -65,6 +70,15 @@ pt2c_status pt2c_shape_identity(pt2c_op_ctx *ctx, void *params) {
     (void)params;
     const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
     return pt2c_op_set_out(ctx, 0, x->dtype, x->rank, x->sizes);
+}
+
+/* clone / lift_fresh_copy: a dense copy of self, gathered by the planner straight from
+ * self's layout (a clone of a permuted view is one copy, not two). */
+pt2c_status pt2c_shape_clone(pt2c_op_ctx *ctx, void *params) {
+    (void)params;
+    pt2c_layout in;
+    pt2c_op_in_layout(ctx, 0, &in);
+    return pt2c_op_set_copy(ctx, 0, &in);
 }
 
 /* out = in[0], byte for byte (shapes already agree). */
@@ -270,6 +284,30 @@ static pt2c_status finish_map(pt2c_op_ctx *ctx, pt2c_strided *m, pt2c_dtype dtyp
     return PT2C_OK;
 }
 
+/* Input 0's layout twice: as a dense tensor (for the kernel's map) and as the planner has
+ * it (a view of a view composes). */
+static void in_layouts(pt2c_op_ctx *ctx, pt2c_layout *dense, pt2c_layout *real) {
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    pt2c_layout_dense(dense, x->rank, x->sizes);
+    pt2c_op_in_layout(ctx, 0, real);
+}
+
+/* Output 0 is the view `real` for the planner; the kernel's map is the same view of a dense
+ * input, simplified. */
+static pt2c_status finish_view(pt2c_op_ctx *ctx, const pt2c_layout *of_dense,
+                               const pt2c_layout *real, pt2c_strided *m) {
+    memset(m, 0, sizeof *m);
+    m->rank = of_dense->rank;
+    for (int32_t d = 0; d < m->rank; d++) {
+        m->sizes[d] = of_dense->sizes[d];
+        m->strides[d] = of_dense->strides[d];
+    }
+    m->offset = of_dense->offset;
+    PT2C_TRY(pt2c_op_set_view(ctx, 0, real));
+    pt2c_strided_simplify(m);
+    return PT2C_OK;
+}
+
 /* select.int(self, dim, index) -------------------------------------------------------------- */
 
 typedef struct select_params {
@@ -305,19 +343,11 @@ pt2c_status pt2c_shape_select(pt2c_op_ctx *ctx, void *params) {
                             (long long)index, (long long)size, (int)d);
     if (index < 0)
         index += size;
-    pt2c_strided full;
-    map_of(x, &full);
-    pt2c_strided *m = &p->map;
-    memset(m, 0, sizeof *m);
-    m->offset = index * full.strides[d];
-    for (int32_t i = 0; i < x->rank; i++) {
-        if (i == d)
-            continue;
-        m->sizes[m->rank] = full.sizes[i];
-        m->strides[m->rank] = full.strides[i];
-        m->rank++;
-    }
-    return finish_map(ctx, m, x->dtype);
+    pt2c_layout dense, real, a, b;
+    in_layouts(ctx, &dense, &real);
+    pt2c_layout_select(&dense, d, index, &a);
+    pt2c_layout_select(&real, d, index, &b);
+    return finish_view(ctx, &a, &b, &p->map);
 }
 
 /* slice.Tensor / narrow --------------------------------------------------------------------- */
@@ -457,12 +487,11 @@ pt2c_status pt2c_shape_slice(pt2c_op_ctx *ctx, void *params) {
     int32_t d = 0;
     int64_t start = 0, count = 0, step = 1;
     PT2C_TRY(resolve_slice(ctx, p, x, &d, &start, &count, &step));
-    pt2c_strided *m = &p->map;
-    map_of(x, m);
-    m->offset = start * m->strides[d];
-    m->sizes[d] = count;
-    m->strides[d] *= step;
-    return finish_map(ctx, m, x->dtype);
+    pt2c_layout dense, real, a, b;
+    in_layouts(ctx, &dense, &real);
+    pt2c_layout_slice(&dense, d, start, count, step, &a);
+    pt2c_layout_slice(&real, d, start, count, step, &b);
+    return finish_view(ctx, &a, &b, &p->map);
 }
 
 pt2c_status pt2c_shape_slice_scatter(pt2c_op_ctx *ctx, void *params) {
@@ -580,33 +609,49 @@ pt2c_status pt2c_parse_unfold(pt2c_op_ctx *ctx, void **params) {
 }
 
 static pt2c_status shape_as_strided(pt2c_op_ctx *ctx, view_map_params *p, const pt2c_ktensor *x) {
+    (void)x;
     pt2c_strided *m = &p->map;
     if (p->size.n > PT2C_MAX_RANK)
         return pt2c_op_fail(ctx, PT2C_ERR_LIMIT, "shape: as_strided to rank %d (max %d)",
                             (int)p->size.n, PT2C_MAX_RANK);
-    m->rank = p->size.n;
-    m->offset = p->has_offset ? pt2c_op_iarg(ctx, &p->a) : 0;
-    /* The strides address self's own dense storage: check the reach stays inside it. */
-    int64_t lo = m->offset, hi = m->offset;
+    /* Sizes and strides address self's storage, from its storage offset unless one is
+     * given: check the reach stays inside that storage. */
+    pt2c_layout st;
+    int64_t storage_numel;
+    pt2c_op_in_storage_layout(ctx, &st, &storage_numel);
+    pt2c_layout real;
+    real.rank = p->size.n;
+    real.offset = p->has_offset ? pt2c_op_iarg(ctx, &p->a) : st.offset;
+    int64_t lo = real.offset, hi = real.offset;
     bool empty = false;
-    for (int32_t d = 0; d < m->rank; d++) {
-        m->sizes[d] = pt2c_op_iarg(ctx, &p->size.items[d]);
-        m->strides[d] = pt2c_op_iarg(ctx, &p->stride.items[d]);
-        if (m->sizes[d] < 0)
+    for (int32_t d = 0; d < real.rank; d++) {
+        real.sizes[d] = pt2c_op_iarg(ctx, &p->size.items[d]);
+        real.strides[d] = pt2c_op_iarg(ctx, &p->stride.items[d]);
+        if (real.sizes[d] < 0)
             return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: as_strided: negative size %lld",
-                                (long long)m->sizes[d]);
-        empty = empty || m->sizes[d] == 0;
-        int64_t reach = (m->sizes[d] - 1) * m->strides[d];
-        if (m->sizes[d] > 0 && reach < 0)
-            lo += reach;
-        else if (m->sizes[d] > 0)
-            hi += reach;
+                                (long long)real.sizes[d]);
+        if (real.strides[d] < 0)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: as_strided: negative stride %lld",
+                                (long long)real.strides[d]);
+        empty = empty || real.sizes[d] == 0;
+        if (real.sizes[d] > 0)
+            hi += (real.sizes[d] - 1) * real.strides[d];
     }
-    if (!empty && (lo < 0 || hi >= x->numel))
+    if (!empty && (lo < 0 || hi >= storage_numel))
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
-                            "shape: as_strided reaches elements [%lld, %lld] of a tensor of %lld",
-                            (long long)lo, (long long)hi, (long long)x->numel);
-    return finish_map(ctx, m, x->dtype);
+                            "shape: as_strided reaches elements [%lld, %lld] of a storage of %lld",
+                            (long long)lo, (long long)hi, (long long)storage_numel);
+    /* The kernel's map: a dense self is its own storage. */
+    memset(m, 0, sizeof *m);
+    m->rank = real.rank;
+    for (int32_t d = 0; d < real.rank; d++) {
+        m->sizes[d] = real.sizes[d];
+        m->strides[d] = real.strides[d];
+    }
+    m->offset = p->has_offset ? real.offset : 0;
+    PT2C_TRY(pt2c_op_set_storage_view(ctx, 0, &real));
+    pt2c_strided_simplify(m);
+    return PT2C_OK;
 }
 
 pt2c_status pt2c_shape_view_map(pt2c_op_ctx *ctx, void *params) {
@@ -616,8 +661,8 @@ pt2c_status pt2c_shape_view_map(pt2c_op_ctx *ctx, void *params) {
     memset(m, 0, sizeof *m);
     if (p->kind == STRIDED_AS)
         return shape_as_strided(ctx, p, x);
-    pt2c_strided full;
-    map_of(x, &full);
+    pt2c_layout dense, real, a, b;
+    in_layouts(ctx, &dense, &real);
     if (p->kind == STRIDED_DIAGONAL) {
         int32_t d1 = 0, d2 = 0;
         PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim1", pt2c_op_iarg(ctx, &p->b), x->rank, &d1));
@@ -628,48 +673,31 @@ pt2c_status pt2c_shape_view_map(pt2c_op_ctx *ctx, void *params) {
                                 ">= 2");
         int64_t off = pt2c_op_iarg(ctx, &p->a), n;
         /* Elements (i, i + off) for off >= 0, (i - off, i) otherwise. */
-        if (off >= 0) {
+        if (off >= 0)
             n = x->sizes[d1] < x->sizes[d2] - off ? x->sizes[d1] : x->sizes[d2] - off;
-            m->offset = n > 0 ? off * full.strides[d2] : 0;
-        } else {
+        else
             n = x->sizes[d1] + off < x->sizes[d2] ? x->sizes[d1] + off : x->sizes[d2];
-            m->offset = n > 0 ? -off * full.strides[d1] : 0;
-        }
         if (n < 0)
             n = 0;
-        for (int32_t k = 0; k < x->rank; k++) {
-            if (k == d1 || k == d2)
-                continue;
-            m->sizes[m->rank] = full.sizes[k];
-            m->strides[m->rank] = full.strides[k];
-            m->rank++;
-        }
-        m->sizes[m->rank] = n;
-        m->strides[m->rank] = full.strides[d1] + full.strides[d2];
-        m->rank++;
-        return finish_map(ctx, m, x->dtype);
+        pt2c_layout_diagonal(&dense, d1, d2, off, n, &a);
+        pt2c_layout_diagonal(&real, d1, d2, off, n, &b);
+        return finish_view(ctx, &a, &b, m);
     }
     /* unfold(dimension, size, step): dim d becomes (size_d - size) / step + 1 windows, and a
      * new last dim of `size` walks inside a window. */
     int32_t d = 0;
     PT2C_TRY(pt2c_op_wrap_dim(ctx, "dimension", pt2c_op_iarg(ctx, &p->a), x->rank, &d));
     int64_t win = pt2c_op_iarg(ctx, &p->b), step = pt2c_op_iarg(ctx, &p->c);
-    int64_t dsize = x->rank > 0 ? x->sizes[d] : 1, dstride = x->rank > 0 ? full.strides[d] : 1;
+    int64_t dsize = x->rank > 0 ? x->sizes[d] : 1;
     if (win < 0 || win > dsize || step <= 0)
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
                             "shape: unfold: size %lld and step %lld do not fit a dim of size %lld",
                             (long long)win, (long long)step, (long long)dsize);
     if (x->rank + 1 > PT2C_MAX_RANK)
         return pt2c_op_fail(ctx, PT2C_ERR_LIMIT, "shape: unfold of a rank-%d tensor", (int)x->rank);
-    *m = full;
-    if (x->rank > 0) {
-        m->sizes[d] = (dsize - win) / step + 1;
-        m->strides[d] = dstride * step;
-    }
-    m->sizes[m->rank] = win;
-    m->strides[m->rank] = dstride;
-    m->rank++;
-    return finish_map(ctx, m, x->dtype);
+    pt2c_layout_unfold(&dense, d, win, step, &a);
+    pt2c_layout_unfold(&real, d, win, step, &b);
+    return finish_view(ctx, &a, &b, m);
 }
 
 /* expand / expand_as ------------------------------------------------------------------------ */
@@ -753,7 +781,11 @@ pt2c_status pt2c_shape_expand(pt2c_op_ctx *ctx, void *params) {
         m->sizes[d] = s;
         m->strides[d] = s == x->sizes[xd] ? xst[xd] : 0;
     }
-    return finish_map(ctx, m, x->dtype);
+    pt2c_layout dense, real, a, b;
+    in_layouts(ctx, &dense, &real);
+    pt2c_layout_expand(&dense, r, m->sizes, &a);
+    pt2c_layout_expand(&real, r, m->sizes, &b);
+    return finish_view(ctx, &a, &b, m);
 }
 
 /* repeat / tile ----------------------------------------------------------------------------- */
@@ -929,6 +961,19 @@ static pt2c_status check_pieces(pt2c_op_ctx *ctx, const split_params *p, int64_t
     return PT2C_OK;
 }
 
+/* Output k: the piece [start, start + len) along d of self's layout (unbind: dim d
+ * removed at start). */
+static pt2c_status piece_view(pt2c_op_ctx *ctx, const split_params *p, int64_t k, int64_t start,
+                              int64_t len) {
+    pt2c_layout in, out;
+    pt2c_op_in_layout(ctx, 0, &in);
+    if (p->kind == SPLIT_UNBIND)
+        pt2c_layout_select(&in, p->d, start, &out);
+    else
+        pt2c_layout_slice(&in, p->d, start, len, 1, &out);
+    return pt2c_op_set_view(ctx, (int32_t)k, &out);
+}
+
 pt2c_status pt2c_shape_split(pt2c_op_ctx *ctx, void *params) {
     split_params *p = params;
     const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
@@ -936,17 +981,11 @@ pt2c_status pt2c_shape_split(pt2c_op_ctx *ctx, void *params) {
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: cannot split a 0-dim tensor");
     PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", pt2c_op_iarg(ctx, &p->dim), x->rank, &p->d));
     int64_t size = x->sizes[p->d];
-    int64_t sizes[PT2C_MAX_RANK];
-    memcpy(sizes, x->sizes, sizeof(int64_t) * (size_t)x->rank);
     if (p->kind == SPLIT_UNBIND) {
         PT2C_TRY(check_pieces(ctx, p, size));
-        int32_t r = 0;
-        for (int32_t d = 0; d < x->rank; d++)
-            if (d != p->d)
-                sizes[r++] = x->sizes[d];
         for (int64_t k = 0; k < size; k++) {
             p->start[k] = k;
-            PT2C_TRY(pt2c_op_set_out(ctx, (int32_t)k, x->dtype, r, sizes));
+            PT2C_TRY(piece_view(ctx, p, k, k, 1));
         }
         return PT2C_OK;
     }
@@ -961,8 +1000,7 @@ pt2c_status pt2c_shape_split(pt2c_op_ctx *ctx, void *params) {
                                     "size %lld)",
                                     (long long)size, (int)p->d, (int)k, (long long)len);
             p->start[k] = at;
-            sizes[p->d] = len;
-            PT2C_TRY(pt2c_op_set_out(ctx, k, x->dtype, x->rank, sizes));
+            PT2C_TRY(piece_view(ctx, p, k, at, len));
             at += len;
         }
         if (at != size)
@@ -980,10 +1018,9 @@ pt2c_status pt2c_shape_split(pt2c_op_ctx *ctx, void *params) {
         if (size == 0) {
             /* PyTorch splits an empty dim into `chunks` empty pieces. */
             PT2C_TRY(check_pieces(ctx, p, piece));
-            sizes[p->d] = 0;
             for (int64_t k = 0; k < piece; k++) {
                 p->start[k] = 0;
-                PT2C_TRY(pt2c_op_set_out(ctx, (int32_t)k, x->dtype, x->rank, sizes));
+                PT2C_TRY(piece_view(ctx, p, k, 0, 0));
             }
             return PT2C_OK;
         }
@@ -1006,8 +1043,7 @@ pt2c_status pt2c_shape_split(pt2c_op_ctx *ctx, void *params) {
         int64_t at = k * piece;
         int64_t len = size - at < piece ? size - at : piece;
         p->start[k] = at;
-        sizes[p->d] = len;
-        PT2C_TRY(pt2c_op_set_out(ctx, (int32_t)k, x->dtype, x->rank, sizes));
+        PT2C_TRY(piece_view(ctx, p, k, at, len));
     }
     return PT2C_OK;
 }

@@ -1,7 +1,10 @@
 /*
- * view.c - shape ops. Every runtime tensor is contiguous, so ops that keep the element order
- * (view, reshape, flatten) are registered as PT2C_OP_VIEW and share their input's bytes;
- * ops that reorder (permute, t) copy.
+ * view.c - shape ops. Ops that keep the element order (view, reshape, flatten) are
+ * registered as PT2C_OP_VIEW: the planner gives them the strides of their input's layout
+ * (ops/layout.h, pt2c_layout_reshape). Ops that reorder (permute, t, transpose, movedim)
+ * are PT2C_OP_STRIDED views: the shape function permutes the input's layout, and the
+ * planner copies the result only where a kernel reads it (pt2c_k_permute is that copy for a
+ * dense input).
  *
  *   view(self, size)            size may hold one -1 (inferred) and SymInts
  *   flatten(self, start_dim=0, end_dim=-1)
@@ -187,7 +190,6 @@ pt2c_status pt2c_parse_movedim(pt2c_op_ctx *ctx, void **params) {
 pt2c_status pt2c_shape_permute(pt2c_op_ctx *ctx, void *params) {
     permute_params *p = params;
     const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
-    int64_t sizes[PT2C_MAX_RANK];
     if (p->is_t) {
         if (x->rank > 2)
             return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: t() expects at most 2 dims, got %d",
@@ -234,9 +236,10 @@ pt2c_status pt2c_shape_permute(pt2c_op_ctx *ctx, void *params) {
             p->perm[d] = w;
         }
     }
-    for (int32_t d = 0; d < x->rank; d++)
-        sizes[d] = x->sizes[p->perm[d]];
-    return pt2c_op_set_out(ctx, 0, x->dtype, x->rank, sizes);
+    pt2c_layout in, out;
+    pt2c_op_in_layout(ctx, 0, &in);
+    pt2c_layout_permute(&in, p->perm, &out);
+    return pt2c_op_set_view(ctx, 0, &out);
 }
 
 /* out[i0..ir] = x[index permuted back]: walk the output in order, step through the input by

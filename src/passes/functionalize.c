@@ -10,7 +10,8 @@
  * view, then one *_scatter per view step puts the result back into the base; every later
  * read of the base reads the new version, and a view taken before the write is taken again
  * from the new base when it is read after it. The training IR writes into views; pt2c's
- * runtime computes views as copies, so without this pass such programs are refused.
+ * runtime copies the views kernels read where they are not dense, so without this pass
+ * such programs are refused.
  *
  * Left as they are: writes whose base is a placeholder (user inputs and buffers: the
  * runtime and the signature's mutation outputs handle those), views with no inverse here

@@ -10,6 +10,7 @@
 #include "runtime/runtime.h"
 
 #include "ops/op_decls.h"
+#include "ops/strided.h"
 
 #include <string.h>
 #include <time.h>
@@ -35,14 +36,22 @@ static void prepare_inputs(pt2c_plan *plan) {
     }
 }
 
+/* Views and in-place results point into their root at their offset (roots come first in
+ * step order; a user input's bytes move from run to run). */
 static void refresh_step(pt2c_plan *plan, pt2c_step *step) {
     for (int32_t i = 0; i < step->n_inputs; i++)
         step->in_ptrs[i] = &plan->values[step->inputs[i]].t;
-    if ((step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE)) && step->n_outputs > 0 &&
-        step->outputs[0] >= 0)
-        plan->values[step->outputs[0]].t.data = plan->values[step->inputs[0]].t.data;
-    for (int32_t o = 0; o < step->n_outputs; o++)
-        step->out_ptrs[o] = step->outputs[o] >= 0 ? &plan->values[step->outputs[o]].t : NULL;
+    for (int32_t o = 0; o < step->n_outputs; o++) {
+        int32_t slot = step->outputs[o];
+        step->out_ptrs[o] = slot >= 0 ? &plan->values[slot].t : NULL;
+        if (slot < 0 || plan->values[slot].kind != PT2C_VALUE_TENSOR ||
+            plan->values[slot].alias_of < 0)
+            continue;
+        pt2c_value *v = &plan->values[slot];
+        uint8_t *root = plan->values[v->alias_of].t.data;
+        v->t.data =
+            root ? root + (ptrdiff_t)v->view_offset * (ptrdiff_t)pt2c_dtype_size(v->t.dtype) : NULL;
+    }
 }
 
 static void refresh_views(pt2c_plan *plan) {
@@ -52,8 +61,38 @@ static void refresh_views(pt2c_plan *plan) {
             refresh_step(plan, &plan->steps[s]);
 }
 
+/* This thread's share of the gathers of a view step's materialized outputs. */
+static void gather_views(const pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
+    for (int32_t o = 0; o < step->n_outputs; o++) {
+        int32_t slot = step->outputs[o];
+        if (slot < 0 || !plan->values[slot].materialized)
+            continue;
+        const pt2c_value *v = &plan->values[slot];
+        size_t elem = pt2c_dtype_size(v->t.dtype);
+        const uint8_t *base = plan->values[v->view_base].t.data;
+        if (v->t.numel == 0 || !base)
+            continue;
+        pt2c_copy_strided(v->t.data, base + (ptrdiff_t)v->view_offset * (ptrdiff_t)elem, v->t.rank,
+                          v->t.sizes, v->view_strides, elem, ith, nth);
+    }
+}
+
+/* Does the step move data (so the threads meet after it)? */
+static bool step_works(const pt2c_plan *plan, const pt2c_step *step) {
+    if (!pt2c_step_is_view(step))
+        return step->op->kernel && step->op->kernel != pt2c_k_none;
+    for (int32_t o = 0; o < step->n_outputs; o++)
+        if (step->outputs[o] >= 0 && plan->values[step->outputs[o]].materialized)
+            return true;
+    return false;
+}
+
 static void run_step(pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
-    if (!step->op->kernel || (step->op->flags & PT2C_OP_VIEW))
+    if (pt2c_step_is_view(step)) {
+        gather_views(plan, step, ith, nth);
+        return;
+    }
+    if (!step->op->kernel)
         return;
     pt2c_kernel_args args = {
         .in = step->in_ptrs,
@@ -84,8 +123,7 @@ static void run_share(void *p, int ith, int nth) {
         run_step(plan, step, ith, nth);
         /* A step that runs no kernel (a view, a shape computation) wrote nothing: the
          * barrier after the step before it still orders everything. */
-        if (nth > 1 && step->op->kernel && step->op->kernel != pt2c_k_none &&
-            !(step->op->flags & PT2C_OP_VIEW))
+        if (nth > 1 && step_works(plan, step))
             pt2c_pool_barrier(plan->pool, &sense);
         if (prof) {
             prof[s].ns += now_ns() - t0;

@@ -205,6 +205,7 @@ static pt2c_status add_constant(pt2c_plan *plan, const char *name, const pt2c_kt
     v->is_constant = true;
     v->user_input = -1;
     v->alias_of = -1;
+    v->view_base = -1;
     v->t = *like;
     v->t.data = data;
     *slot = plan->n_values++;

@@ -1,9 +1,12 @@
 /*
- * inplace_check.c - may an in-place op write its `self`? pt2c computes many views as copies
- * (select, slice, expand, ...), so a training-IR write into a view would not reach its base,
- * and a view made before the write would not see it. Such graphs are refused with a message
- * pointing at run_decompositions(), which makes them functional; every op flagged
- * PT2C_OP_INPLACE goes through this check at plan build.
+ * inplace_check.c - may an in-place op write its `self`? The planner aliases views (select,
+ * slice, expand, ...) where they are dense in their base, but copies a view a kernel reads
+ * where it is not (plan.c, "Views"), and which it is depends on the sizes: a training-IR
+ * write into a view would not always reach its base, and a view made before the write would
+ * not always see it. Such graphs are refused with a message pointing at
+ * run_decompositions(), which makes them functional (and the functionalize pass, in the
+ * defaults, rewrites most of them); every op flagged PT2C_OP_INPLACE goes through this
+ * check at plan build.
  */
 #include "runtime/runtime.h"
 
@@ -106,8 +109,8 @@ pt2c_status pt2c_op_check_inplace_self(pt2c_op_ctx *ctx) {
         if (node_outputs(n, self->name))
             return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED,
                                 "plan: in-place write into '%s', a view made by %s; pt2c "
-                                "computes views as copies (export with run_decompositions() "
-                                "for a functional graph)",
+                                "may copy views (export with run_decompositions() for a "
+                                "functional graph)",
                                 self->name, n->target);
         /* A view of self made earlier and read later would have to see the write. */
         if (node_reads(n, self->name))
@@ -119,9 +122,9 @@ pt2c_status pt2c_op_check_inplace_self(pt2c_op_ctx *ctx) {
                     if (items[k].name && used_after(g, here, items[k].name))
                         return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED,
                                             "plan: in-place write into '%s' while its view '%s' "
-                                            "is still used; pt2c computes views as copies "
-                                            "(export with run_decompositions() for a "
-                                            "functional graph)",
+                                            "is still used; pt2c may copy views (export "
+                                            "with run_decompositions() for a functional "
+                                            "graph)",
                                             self->name, items[k].name);
             }
     }

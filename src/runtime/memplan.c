@@ -4,8 +4,9 @@
  * After the shape functions have sized every value (plan.c), each buffer gets, as positions
  * in the order steps execute (plan.exec_order, which fusion rearranges):
  *   first  the step that writes it,
- *   last   the last step that reads it or any view or in-place result sharing its bytes
- *          (graph outputs and buffer mutations live to the end of the run).
+ *   last   the last step that reads it or any view or in-place result sharing its bytes,
+ *          or gathers a materialized view from them (graph outputs and buffer mutations
+ *          live to the end of the run).
  * Then greedy by size, as TensorFlow Lite Micro's GreedyMemoryPlanner: largest first, each
  * at the lowest offset where it overlaps no already placed buffer whose lifetime intersects
  * its own. Buffers whose lives do not meet share bytes. The arena is the highest end.
@@ -96,6 +97,13 @@ pt2c_status pt2c_plan_memory(pt2c_plan *plan, pt2c_error *err) {
                 first[r] = s;
                 last[r] = s > last[r] ? s : last[r];
             }
+            /* A materialized view is gathered here from its root (which a view made dense
+             * later may no longer name through the step's inputs). */
+            const pt2c_value *v = &plan->values[slot];
+            if (v->materialized && v->view_base >= 0) {
+                int32_t b = root_of(plan, v->view_base);
+                last[b] = s > last[b] ? s : last[b];
+            }
         }
     }
     for (int32_t o = 0; o < plan->n_user_outputs; o++)
@@ -107,7 +115,7 @@ pt2c_status pt2c_plan_memory(pt2c_plan *plan, pt2c_error *err) {
     for (int64_t s = 0; s < ns; s++) {
         const pt2c_step *step = &plan->steps[plan->exec_order[s]];
         if (step->n_inputs < 1 || step->n_outputs < 1 || step->outputs[0] < 0 ||
-            (step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE | PT2C_OP_EPILOGUE)) ||
+            pt2c_step_is_view(step) || (step->op->flags & (PT2C_OP_INPLACE | PT2C_OP_EPILOGUE)) ||
             !step->op->kernel || !kernel_runs_in_place(step->op->kernel))
             continue;
         int32_t out = step->outputs[0], in = step->inputs[0];
@@ -191,11 +199,15 @@ pt2c_status pt2c_plan_memory(pt2c_plan *plan, pt2c_error *err) {
             int32_t owner = share[v];
             plan->values[v].t.data = plan->values[owner].t.data;
         }
-    /* Views and in-place results of planned buffers. */
+    /* Views and in-place results: their root's bytes at their offset. */
     for (int32_t v = 0; v < nv; v++) {
         pt2c_value *val = &plan->values[v];
-        if (val->kind == PT2C_VALUE_TENSOR && val->alias_of >= 0)
-            val->t.data = plan->values[val->alias_of].t.data;
+        if (val->kind == PT2C_VALUE_TENSOR && val->alias_of >= 0) {
+            uint8_t *root = plan->values[val->alias_of].t.data;
+            val->t.data =
+                root ? root + (ptrdiff_t)val->view_offset * (ptrdiff_t)pt2c_dtype_size(val->t.dtype)
+                     : NULL;
+        }
     }
     plan->arena_bytes = arena;
     plan->activation_bytes = total;

@@ -64,6 +64,7 @@ static pt2c_status wrapped_number(pt2c_op_ctx *ctx, const pt2c_arg *a, int32_t *
     v->is_constant = true;
     v->user_input = -1;
     v->alias_of = -1;
+    v->view_base = -1;
     v->t.rank = 0;
     v->t.numel = 1;
     void *data = pt2c_arena_alloc(&plan->arena, 8, 8);
@@ -473,6 +474,63 @@ pt2c_status pt2c_op_set_out(pt2c_op_ctx *ctx, int32_t index, pt2c_dtype dtype, i
     }
     v->t.numel = numel;
     return PT2C_OK;
+}
+
+void pt2c_op_in_layout(const pt2c_op_ctx *ctx, int32_t index, pt2c_layout *out) {
+    int32_t base;
+    pt2c_plan_layout(ctx->plan, ctx->step->inputs[index], &base, out);
+}
+
+/* Input 0's storage: the value whose bytes it views in PyTorch, and its layout there. */
+static int32_t storage_of(const pt2c_plan *plan, int32_t slot, pt2c_layout *out) {
+    const pt2c_value *v = &plan->values[slot];
+    if (v->view_base < 0 || v->view_copy || (v->alias_of < 0 && !v->materialized)) {
+        pt2c_layout_dense(out, v->t.rank, v->t.sizes);
+        return slot;
+    }
+    out->rank = v->t.rank;
+    for (int32_t d = 0; d < v->t.rank; d++) {
+        out->sizes[d] = v->t.sizes[d];
+        out->strides[d] = v->view_strides[d];
+    }
+    out->offset = v->view_offset;
+    return v->view_base;
+}
+
+void pt2c_op_in_storage_layout(const pt2c_op_ctx *ctx, pt2c_layout *out, int64_t *storage_numel) {
+    int32_t base = storage_of(ctx->plan, ctx->step->inputs[0], out);
+    *storage_numel = ctx->plan->values[base].t.numel;
+}
+
+static pt2c_status set_layout(pt2c_op_ctx *ctx, int32_t index, const pt2c_layout *l, bool copy,
+                              bool storage) {
+    PT2C_TRY(pt2c_op_set_out(ctx, index, pt2c_op_in(ctx, 0)->dtype, l->rank, l->sizes));
+    int32_t slot = ctx->step->outputs[index];
+    if (slot < 0)
+        return PT2C_OK;
+    pt2c_value *v = &ctx->plan->values[slot];
+    pt2c_layout in;
+    if (storage)
+        v->view_base = storage_of(ctx->plan, ctx->step->inputs[0], &in);
+    else
+        pt2c_plan_layout(ctx->plan, ctx->step->inputs[0], &v->view_base, &in);
+    for (int32_t d = 0; d < l->rank; d++)
+        v->view_strides[d] = l->strides[d];
+    v->view_offset = l->offset;
+    v->view_copy = copy;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_op_set_view(pt2c_op_ctx *ctx, int32_t index, const pt2c_layout *l) {
+    return set_layout(ctx, index, l, false, false);
+}
+
+pt2c_status pt2c_op_set_copy(pt2c_op_ctx *ctx, int32_t index, const pt2c_layout *l) {
+    return set_layout(ctx, index, l, true, false);
+}
+
+pt2c_status pt2c_op_set_storage_view(pt2c_op_ctx *ctx, int32_t index, const pt2c_layout *l) {
+    return set_layout(ctx, index, l, false, true);
 }
 
 static pt2c_value *scalar_out(pt2c_op_ctx *ctx, int32_t index) {

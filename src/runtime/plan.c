@@ -24,6 +24,7 @@ static pt2c_status new_slot(pt2c_plan *plan, const char *name, pt2c_value_kind k
     v->name = name;
     v->user_input = -1;
     v->alias_of = -1;
+    v->view_base = -1;
     if (name)
         PT2C_CHECK(pt2c_strmap_put(&plan->slot_by_name, name, plan->n_values) == PT2C_OK, err,
                    PT2C_ERR_NOMEM, "plan: out of memory");
@@ -310,6 +311,27 @@ static pt2c_status bind_graph_outputs(pt2c_plan *plan, pt2c_error *err) {
     return PT2C_OK;
 }
 
+/* Which values something reads as dense bytes: every kernel (a step that is not a view, a
+ * shape computation or a check), a view step's inputs after the first (expand_as's
+ * `other`: only its sizes, but keep the rule simple), graph outputs and mutations. A view
+ * only other views read is never copied. */
+static void mark_dense_readers(pt2c_plan *plan) {
+    for (int64_t s = 0; s < plan->n_steps; s++) {
+        const pt2c_step *st = &plan->steps[s];
+        if (st->op->flags & (PT2C_OP_SYM | PT2C_OP_NOOP))
+            continue;
+        for (int32_t i = pt2c_step_is_view(st) ? 1 : 0; i < st->n_inputs; i++)
+            plan->values[st->inputs[i]].needs_dense = true;
+    }
+    for (int32_t o = 0; o < plan->n_user_outputs; o++)
+        if (plan->user_outputs[o] >= 0) {
+            plan->values[plan->user_outputs[o]].needs_dense = true;
+            plan->values[plan->user_outputs[o]].is_output = true;
+        }
+    for (int32_t m = 0; m < 2 * plan->n_mutations; m++)
+        plan->values[plan->mutations[m]].needs_dense = true;
+}
+
 pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_error *err) {
     memset(plan, 0, sizeof *plan);
     plan->prog = prog;
@@ -336,7 +358,9 @@ pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_erro
     for (int64_t s = 0; s < plan->n_steps; s++)
         plan->exec_order[s] = s;
     plan->n_exec = plan->n_steps;
-    return bind_graph_outputs(plan, err);
+    PT2C_TRY(bind_graph_outputs(plan, err));
+    mark_dense_readers(plan);
+    return PT2C_OK;
 }
 
 void pt2c_plan_free(pt2c_plan *plan) {
@@ -377,6 +401,156 @@ static pt2c_status make_writable(pt2c_plan *plan, int32_t slot, pt2c_error *err)
     return PT2C_OK;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Views                                                                                    */
+/*                                                                                          */
+/* A view step (PT2C_OP_STRIDED: permute, select, slice, expand, split, ...; PT2C_OP_VIEW:   */
+/* view, reshape, squeeze, ...) moves no data: each output gets a layout (ops/layout.h) in   */
+/* the bytes of a root, the value that owns them (a planned buffer, a weight, a user input), */
+/* composed from its input's layout, so chains of views still address the root. An output   */
+/* that is dense there aliases it at an offset (alias_of, view_offset); one that is not is   */
+/* left as a description when only views read it, and gathered into its own buffer by its   */
+/* step when a kernel, the caller or a mutation reads it (materialized, once for all its    */
+/* readers). Kernels see dense tensors only.                                                */
+
+void pt2c_plan_layout(const pt2c_plan *plan, int32_t slot, int32_t *base, pt2c_layout *out) {
+    const pt2c_value *v = &plan->values[slot];
+    if (v->alias_of < 0) {
+        *base = slot;
+        pt2c_layout_dense(out, v->t.rank, v->t.sizes);
+        return;
+    }
+    *base = v->alias_of;
+    out->rank = v->t.rank;
+    for (int32_t d = 0; d < v->t.rank; d++) {
+        out->sizes[d] = v->t.sizes[d];
+        out->strides[d] = v->view_strides[d];
+    }
+    out->offset = v->view_offset;
+}
+
+static pt2c_status size_buffer(pt2c_plan *plan, pt2c_value *v, pt2c_error *err) {
+    uint64_t bytes;
+    PT2C_CHECK(pt2c_mul_u64((uint64_t)v->t.numel, pt2c_dtype_size(v->t.dtype), &bytes) &&
+                   bytes < SIZE_MAX / 2 && bytes <= plan->prog->limits.max_tensor_bytes,
+               err, PT2C_ERR_LIMIT,
+               "plan: value '%s' would take %llu bytes, more than max_tensor_bytes (%llu)", v->name,
+               (unsigned long long)v->t.numel * pt2c_dtype_size(v->t.dtype),
+               (unsigned long long)plan->prog->limits.max_tensor_bytes);
+    v->bytes = bytes;
+    return PT2C_OK;
+}
+
+/* A buffer of its own for v: now when allocate (the eager path), else from the arena. */
+static pt2c_status own_buffer(pt2c_plan *plan, pt2c_value *v, bool allocate, pt2c_error *err) {
+    PT2C_TRY(size_buffer(plan, v, err));
+    v->alias_of = -1;
+    v->t.data = NULL;
+    if (!allocate)
+        return PT2C_OK;
+    v->t.data = pt2c_arena_alloc(plan->shape_arena, v->bytes ? (size_t)v->bytes : 1, 64);
+    PT2C_CHECK(v->t.data, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s' (%llu bytes)", v->name,
+               (unsigned long long)v->bytes);
+    plan->activation_bytes += v->bytes;
+    plan->arena_bytes += v->bytes;
+    return PT2C_OK;
+}
+
+static bool value_is_dense(const pt2c_plan *plan, int32_t slot) {
+    int32_t base;
+    pt2c_layout l;
+    pt2c_plan_layout(plan, slot, &base, &l);
+    return pt2c_layout_is_dense(&l);
+}
+
+/* Alias the view's root, or gather it (copy: clone, --no-views, the eager path; or a
+ * layout that is not dense and that something reads as dense bytes). The layout fields are
+ * set. */
+static pt2c_status place_view(pt2c_plan *plan, int32_t slot, bool copy, bool allocate,
+                              pt2c_error *err) {
+    pt2c_value *v = &plan->values[slot];
+    pt2c_layout l;
+    l.rank = v->t.rank;
+    for (int32_t d = 0; d < l.rank; d++) {
+        l.sizes[d] = v->t.sizes[d];
+        l.strides[d] = v->view_strides[d];
+    }
+    l.offset = v->view_offset;
+    v->bytes = 0;
+    /* An output is read after the run, when a buffer's mutation may have been copied over
+     * the placeholder it views: give it bytes of its own. */
+    copy = copy || (v->is_output && v->view_base < plan->n_input_slots &&
+                    plan->values[v->view_base].is_written);
+    if (!copy && (!v->needs_dense || pt2c_layout_is_dense(&l))) {
+        const pt2c_value *base = &plan->values[v->view_base];
+        v->materialized = false;
+        v->alias_of = v->view_base;
+        /* Re-pointed after planning (memplan.c) and at execute for user inputs (exec.c). */
+        v->t.data = base->t.data ? (uint8_t *)base->t.data +
+                                       (ptrdiff_t)l.offset * (ptrdiff_t)pt2c_dtype_size(v->t.dtype)
+                                 : NULL;
+        return PT2C_OK;
+    }
+    v->materialized = true;
+    return own_buffer(plan, v, allocate, err);
+}
+
+pt2c_status pt2c_plan_make_dense(pt2c_plan *plan, int32_t slot, pt2c_error *err) {
+    pt2c_value *v = &plan->values[slot];
+    if (v->alias_of < 0 || value_is_dense(plan, slot))
+        return PT2C_OK;
+    /* Only views are not dense, and a view is only left undense when the plan is not
+     * shaped node by node (the eager path copies every strided view at once). */
+    PT2C_CHECK(v->view_base >= 0 && !plan->shaped, err, PT2C_ERR_INTERNAL,
+               "plan: '%s' is a strided view that cannot be copied any more", v->name);
+    v->materialized = true;
+    return own_buffer(plan, v, false, err);
+}
+
+/* Output 0 of a PT2C_OP_VIEW op (view, reshape, squeeze, ...): the input's elements in the
+ * same order under new sizes. Strides exist unless the input is a view that reorders
+ * across the dims being merged: then that view is gathered dense first. */
+static pt2c_status reshape_view(pt2c_plan *plan, const pt2c_step *step, int32_t slot,
+                                pt2c_error *err) {
+    pt2c_value *v = &plan->values[slot];
+    int32_t base;
+    pt2c_layout in, out;
+    pt2c_plan_layout(plan, step->inputs[0], &base, &in);
+    if (!pt2c_layout_reshape(&in, v->t.rank, v->t.sizes, &out)) {
+        PT2C_TRY(pt2c_plan_make_dense(plan, step->inputs[0], err));
+        pt2c_plan_layout(plan, step->inputs[0], &base, &in);
+        bool ok = pt2c_layout_reshape(&in, v->t.rank, v->t.sizes, &out);
+        PT2C_CHECK(ok, err, PT2C_ERR_INTERNAL, "plan: no strides for the view '%s'", v->name);
+    }
+    v->view_base = base;
+    for (int32_t d = 0; d < out.rank; d++)
+        v->view_strides[d] = out.strides[d];
+    v->view_offset = out.offset;
+    v->view_copy = false;
+    return PT2C_OK;
+}
+
+void pt2c_plan_count_views(const pt2c_plan *plan, int64_t *aliased, int64_t *copied) {
+    *aliased = *copied = 0;
+    for (int64_t k = 0; k < plan->n_exec; k++) {
+        const pt2c_step *st = &plan->steps[plan->exec_order[k]];
+        if (!pt2c_step_is_view(st))
+            continue;
+        for (int32_t o = 0; o < st->n_outputs; o++) {
+            int32_t slot = st->outputs[o];
+            if (slot < 0 || plan->values[slot].kind != PT2C_VALUE_TENSOR)
+                continue;
+            if (plan->values[slot].materialized)
+                (*copied)++;
+            else if (st->op->flags & PT2C_OP_STRIDED)
+                (*aliased)++;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Shapes and buffers                                                                       */
+
 /* Run one step's shape function; outputs alias their input (views, in-place ops) or get a
  * buffer: right away when allocate, else later from the arena (pt2c_plan_memory). */
 static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, bool allocate, pt2c_error *err) {
@@ -398,40 +572,46 @@ static pt2c_status shape_step(pt2c_plan *plan, pt2c_step *step, bool allocate, p
         if (slot < 0 || plan->values[slot].kind != PT2C_VALUE_TENSOR)
             continue;
         pt2c_value *v = &plan->values[slot];
-        if ((step->op->flags & (PT2C_OP_VIEW | PT2C_OP_INPLACE)) && o == 0) {
-            /* Same bytes, new sizes: share the input's buffer. */
-            const pt2c_value *src = &plan->values[step->inputs[0]];
-            int32_t root = src->alias_of >= 0 ? src->alias_of : step->inputs[0];
-            v->alias_of = root;
-            v->t.data = src->t.data; /* re-pointed after planning, and at execute for user
-                                        inputs */
-            if (step->op->flags & PT2C_OP_INPLACE) {
-                PT2C_CHECK(v->t.numel == src->t.numel && v->t.dtype == src->t.dtype, err,
-                           PT2C_ERR_SHAPE,
-                           "shape: node '%s' (%s) writes in place into '%s', but its result "
-                           "has a different dtype or size",
-                           step->node->name, step->node->target, src->name ? src->name : "?");
-                PT2C_TRY(make_writable(plan, root, err));
-            }
+        v->materialized = false;
+        if (step->op->flags & PT2C_OP_STRIDED) {
+            /* The shape function gave the layout (pt2c_op_set_view). The eager path runs
+             * each step as it shapes it: a view cannot be gathered later there. */
+            PT2C_TRY(
+                place_view(plan, slot, v->view_copy || plan->no_views || allocate, allocate, err));
             continue;
         }
-        uint64_t bytes;
-        PT2C_CHECK(pt2c_mul_u64((uint64_t)v->t.numel, pt2c_dtype_size(v->t.dtype), &bytes) &&
-                       bytes < SIZE_MAX / 2 && bytes <= plan->prog->limits.max_tensor_bytes,
-                   err, PT2C_ERR_LIMIT,
-                   "plan: value '%s' would take %llu bytes, more than max_tensor_bytes (%llu)",
-                   v->name, (unsigned long long)v->t.numel * pt2c_dtype_size(v->t.dtype),
-                   (unsigned long long)plan->prog->limits.max_tensor_bytes);
-        v->bytes = bytes;
-        v->alias_of = -1;
-        v->t.data = NULL;
-        if (!allocate)
+        if ((step->op->flags & PT2C_OP_VIEW) && o == 0) {
+            PT2C_TRY(reshape_view(plan, step, slot, err));
+            PT2C_TRY(place_view(plan, slot, false, allocate, err));
             continue;
-        v->t.data = pt2c_arena_alloc(plan->shape_arena, bytes ? (size_t)bytes : 1, 64);
-        PT2C_CHECK(v->t.data, err, PT2C_ERR_NOMEM, "plan: out of memory for '%s' (%llu bytes)",
-                   v->name, (unsigned long long)bytes);
-        plan->activation_bytes += bytes;
-        plan->arena_bytes += bytes;
+        }
+        if ((step->op->flags & PT2C_OP_INPLACE) && o == 0) {
+            /* Same bytes: share the input's buffer. */
+            const pt2c_value *src = &plan->values[step->inputs[0]];
+            int32_t root;
+            pt2c_layout l;
+            pt2c_plan_layout(plan, step->inputs[0], &root, &l);
+            PT2C_CHECK(v->t.numel == src->t.numel && v->t.dtype == src->t.dtype, err,
+                       PT2C_ERR_SHAPE,
+                       "shape: node '%s' (%s) writes in place into '%s', but its result "
+                       "has a different dtype or size",
+                       step->node->name, step->node->target, src->name ? src->name : "?");
+            /* inplace_check.c refuses writes into views; a dense one would write through. */
+            PT2C_CHECK(pt2c_layout_is_dense(&l), err, PT2C_ERR_UNSUPPORTED,
+                       "shape: node '%s' (%s) writes in place into '%s', a strided view",
+                       step->node->name, step->node->target, src->name ? src->name : "?");
+            v->alias_of = root;
+            v->view_base = root;
+            for (int32_t d = 0; d < l.rank; d++)
+                v->view_strides[d] = l.strides[d];
+            v->view_offset = l.offset;
+            v->t.data = src->t.data; /* re-pointed after planning, and at execute for user
+                                        inputs */
+            PT2C_TRY(make_writable(plan, root, err));
+            continue;
+        }
+        v->view_base = -1;
+        PT2C_TRY(own_buffer(plan, v, allocate, err));
     }
     return PT2C_OK;
 }
@@ -454,11 +634,19 @@ static pt2c_status close_chain(pt2c_plan *plan, pt2c_step *prod, pt2c_error *err
                    prod->node->name, prod->node->target);
     }
     fin->alias_of = -1;
+    fin->view_base = -1;
+    fin->materialized = false;
     fin->bytes = own->bytes ? own->bytes : (uint64_t)fin->t.numel * pt2c_dtype_size(fin->t.dtype);
     fin->t.data = NULL;
     for (int32_t k = 0; k < prod->n_chain; k++) {
         pt2c_value *v = &plan->values[prod->chain[k]];
+        pt2c_layout dense;
+        pt2c_layout_dense(&dense, v->t.rank, v->t.sizes);
         v->alias_of = prod->final_slot;
+        v->view_base = prod->final_slot;
+        memcpy(v->view_strides, dense.strides, sizeof dense.strides);
+        v->view_offset = 0;
+        v->materialized = false;
         v->t.data = NULL;
     }
     return PT2C_OK;

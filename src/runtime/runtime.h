@@ -37,8 +37,8 @@ typedef struct pt2c_value {
     bool is_constant;   /* weights, constants, literals: data fixed at build time */
     bool is_user_input; /* data comes from the caller at each run */
     int32_t user_input; /* index among user inputs, or -1 */
-    int32_t alias_of;   /* VIEW / INPLACE outputs: the slot whose bytes this value shares,
-                           or -1 */
+    int32_t alias_of;   /* views and INPLACE outputs: the root slot whose bytes this value
+                           lies in (at view_offset, through view_strides), or -1 */
     bool is_mutated;    /* an INPLACE op writes this value's bytes (set at shape time) */
     bool is_written;    /* some op writes it in place (set at build: inplace_check.c) */
     bool owns_copy;     /* a mutated constant now lives in a writable copy (plan arena) */
@@ -46,6 +46,18 @@ typedef struct pt2c_value {
                            copied into own_buffer before each run) */
     void *own_buffer;   /* mutated user inputs: bytes in the shape arena */
     uint64_t bytes;     /* planned buffer size */
+    /* Views (plan.c, "Views"). The layout of this value in the bytes of view_base: element
+     * strides and offset, sizes in t. Valid when alias_of >= 0 (then view_base ==
+     * alias_of) and for materialized views, which a kernel reads but which are not dense
+     * there: the step that made them gathers them through this layout into their own
+     * buffer (alias_of -1). */
+    int64_t view_strides[PT2C_MAX_RANK];
+    int64_t view_offset;
+    int32_t view_base; /* root slot the layout addresses, or -1 (not a view) */
+    bool materialized; /* gathered from view_base into its own buffer at its step */
+    bool view_copy;    /* pt2c_op_set_copy (clone): always gathered, never aliased */
+    bool needs_dense;  /* set at build: a kernel, a graph output or a mutation reads it */
+    bool is_output;    /* set at build: a user output (read after the run) */
 } pt2c_value;
 
 typedef struct pt2c_step {
@@ -138,6 +150,8 @@ typedef struct pt2c_plan {
     int64_t shape_plans; /* signatures shaped from scratch */
     int64_t cache_hits;  /* shapings answered by the cache */
     bool cacheable;      /* every step's params size is known (set at build) */
+    bool no_views;       /* copy every strided view (PT2C_OP_STRIDED output) as before views
+                            were aliased: pt2c_run_options.no_views, for comparisons */
     bool data_dependent; /* some step's sizes depend on data: run with pt2c_plan_run_eager */
 
     /* nullable (plan arena): n_steps entries when the runner profiles; exec.c adds to them */
@@ -164,6 +178,20 @@ pt2c_status pt2c_plan_shape(pt2c_plan *plan, pt2c_error *err);
 pt2c_status pt2c_plan_execute(pt2c_plan *plan, pt2c_error *err);
 /* For plans with data-dependent sizes: shape and run each step in turn, fresh buffers. */
 pt2c_status pt2c_plan_run_eager(pt2c_plan *plan, pt2c_error *err);
+/* The layout of a value in the bytes of its root (*base): its view layout when it aliases
+ * one, else dense in its own bytes (plan.c). */
+void pt2c_plan_layout(const pt2c_plan *plan, int32_t slot, int32_t *base, pt2c_layout *out);
+/* Copy a view that is not dense into its own buffer at the step that makes it (plan.c);
+ * nothing for a value that is dense already. */
+pt2c_status pt2c_plan_make_dense(pt2c_plan *plan, int32_t slot, pt2c_error *err);
+/* A step that only re-describes bytes (PT2C_OP_VIEW or PT2C_OP_STRIDED): it runs no kernel;
+ * at most it gathers the outputs that are materialized. */
+static inline bool pt2c_step_is_view(const pt2c_step *step) {
+    return (step->op->flags & (PT2C_OP_VIEW | PT2C_OP_STRIDED)) != 0;
+}
+/* Outputs of the executed PT2C_OP_STRIDED steps that alias their root, and outputs of view
+ * steps (PT2C_OP_STRIDED or PT2C_OP_VIEW) gathered into their own bytes. */
+void pt2c_plan_count_views(const pt2c_plan *plan, int64_t *aliased, int64_t *copied);
 /* exec.c pieces the eager path uses. */
 void pt2c_plan_prepare_inputs(pt2c_plan *plan);
 void pt2c_plan_execute_step(pt2c_plan *plan, int64_t s);
