@@ -5,8 +5,9 @@ Core ATen after run_decompositions(), side by side: bench/DIALECTS.md.
                               [--iterations 10] [--threads 1] [--pt2c BINARY] [--out DIR]
 
 Core ATen is what backends consume: linear is permute + addmm, attention is bmm, softmax
-and bmm, views are separate nodes. pt2c's default graph passes (functionalize, cse,
-fold_constants, fuse_attention, dce) are what close the gap: the table also shows Core ATen
+and bmm, views are separate nodes. pt2c's default graph passes (PT2C_DEFAULT_PASSES:
+functionalize, cse, fold_transposes, fold_constants, fuse_attention, fuse_activations,
+fuse_norms, dce) are what close the gap: the table also shows Core ATen
 with `--passes none`, the graph as exported. Each round times every variant once, one after
 another (`pt2c bench --json`, median of --iterations runs); the report keeps each variant's
 median round. The issue's target: Core ATen within 1.15x of the training IR.
