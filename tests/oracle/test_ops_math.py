@@ -10,13 +10,11 @@ case is skipped, naming the op. Ops of this family must never be missing."""
 import re
 import warnings
 
-import numpy as np
 import pytest
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-from conftest import run_pt2c
+from cases import Fn, check, eager, export, run_saved, skip_other_family
 
 warnings.filterwarnings("ignore")
 aten = torch.ops.aten
@@ -33,56 +31,20 @@ MATH_OPS = re.compile(
     r"round|trunc|sign|square|isnan|isinf|isfinite|abs|neg|sigmoid|tanh)_?\.)")
 
 
-def _flatten(out):
-    if isinstance(out, torch.Tensor):
-        return [out]
-    flat = []
-    for o in out:
-        flat.extend(_flatten(o))
-    return flat
-
-
-class Fn(nn.Module):
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def forward(self, *xs):
-        # Plain tuples: torch.return_types (max, topk, ...) do not serialize as outputs.
-        return tuple(_flatten(self.fn(*xs)))
+def _owns(target):
+    return MATH_OPS.search(target) is not None
 
 
 def run_case(tmp_path, fn, inputs, dialect, threads=1):
-    module = Fn(fn).eval()
+    module = Fn(lambda m, *xs: fn(*xs)).eval()
     inputs = tuple(inputs)
     with torch.no_grad():
-        ep = torch.export.export(module, inputs)
-        if dialect == "core":
-            ep = ep.run_decompositions()
-        expected = _flatten(module(*inputs))
-    path = tmp_path / f"m_{dialect}.pt2"
-    torch.export.save(ep, str(path))
-    args = [path]
-    for i, x in enumerate(inputs):
-        f = tmp_path / f"in{i}.npy"
-        np.save(f, x.numpy())
-        args += ["-i", f]
-    out_dir = tmp_path / f"out_{dialect}_{threads}"
-    r = run_pt2c("run", *args, "-o", out_dir, "--threads", threads)
+        ep = export(module, inputs, dialect)
+    r, outs = run_saved(tmp_path, ep, inputs, dialect, threads)
     if r.returncode != 0:
-        m = re.search(r"no kernel for op (\S+)", r.stderr)
-        if m and not MATH_OPS.search(m.group(1)):
-            pytest.skip(f"other family's op missing: {m.group(1)}")
+        skip_other_family(r.stderr, _owns)
     assert r.returncode == 0, r.stderr
-    for i, e in enumerate(expected):
-        got = np.load(out_dir / f"output_{i}.npy")
-        e = e.numpy()
-        assert got.dtype == e.dtype, f"output {i}: dtype {got.dtype} != {e.dtype}"
-        assert got.shape == e.shape, f"output {i}: shape {got.shape} != {e.shape}"
-        if e.dtype.kind == "f":
-            np.testing.assert_allclose(got, e, rtol=1e-4, atol=1e-5, err_msg=f"output {i}")
-        else:
-            np.testing.assert_array_equal(got, e, err_msg=f"output {i}")
+    check(eager(module, inputs), outs)
 
 
 def g(seed):

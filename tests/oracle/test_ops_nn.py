@@ -8,13 +8,12 @@ failing here. Ops of this family must never be missing."""
 import re
 import warnings
 
-import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from conftest import run_pt2c
+from cases import Fn, assert_same_bits, check, flatten, run_saved, skip_other_family
 
 warnings.filterwarnings("ignore")
 
@@ -22,15 +21,6 @@ warnings.filterwarnings("ignore")
 # kernel for one of these is a failure, never a skip.
 NN_OPS = re.compile(
     r"(conv|pool|norm|dropout|upsample|lstm|gru|rnn_|scaled_dot_product|layer_norm)")
-
-
-def _flatten(out):
-    if isinstance(out, torch.Tensor):
-        return [out]
-    flat = []
-    for o in out:
-        flat.extend(_flatten(o))
-    return flat
 
 
 _EXPORTED = {}
@@ -46,9 +36,13 @@ def _export(name):
         inputs = tuple(inputs)
         with torch.no_grad():
             ep = torch.export.export(module, inputs)
-            expected = _flatten(module(*inputs))
+            expected = flatten(module(*inputs))
         _EXPORTED[name] = (inputs, ep, expected)
     return _EXPORTED[name]
+
+
+def _owns(target):
+    return NN_OPS.search(target) is not None
 
 
 def run_case(tmp_path, name, dialect):
@@ -56,47 +50,15 @@ def run_case(tmp_path, name, dialect):
     if dialect == "core":
         with torch.no_grad():
             ep = ep.run_decompositions()
-    path = tmp_path / f"m_{dialect}.pt2"
-    torch.export.save(ep, str(path))
-    args = [path]
-    for i, x in enumerate(inputs):
-        f = tmp_path / f"in{i}.npy"
-        np.save(f, x.numpy())
-        args += ["-i", f]
     outs = {}
     for threads in (1, 3):
-        out_dir = tmp_path / f"out_{dialect}_{threads}"
-        r = run_pt2c("run", *args, "-o", out_dir, "--threads", threads)
+        r, outs[threads] = run_saved(tmp_path, ep, inputs, dialect, threads)
         if r.returncode != 0:
-            m = re.search(r"no kernel for op (\S+)", r.stderr)
-            if m and not NN_OPS.search(m.group(1)):
-                pytest.skip(f"other family's op missing: {m.group(1)}")
+            skip_other_family(r.stderr, _owns)
         assert r.returncode == 0, r.stderr
-        outs[threads] = [np.load(out_dir / f"output_{i}.npy") for i in range(len(expected))]
-    for i, (a, b) in enumerate(zip(outs[1], outs[3])):
-        # Kernels split work by output, never inside a reduction: bit-identical results.
-        assert a.tobytes() == b.tobytes(), f"output {i} differs between 1 and 3 threads"
-    for i, e in enumerate(expected):
-        got = outs[1][i]
-        e = e.numpy()
-        assert got.dtype == e.dtype, f"output {i}: dtype {got.dtype} != {e.dtype}"
-        assert got.shape == e.shape, f"output {i}: shape {got.shape} != {e.shape}"
-        if e.dtype.kind == "f":
-            np.testing.assert_allclose(got, e, rtol=1e-4, atol=1e-5, err_msg=f"output {i}")
-        else:
-            np.testing.assert_array_equal(got, e, err_msg=f"output {i}")
-
-
-class Fn(nn.Module):
-    """A module around a function, so every case is one line."""
-
-    def __init__(self, fn, *mods):
-        super().__init__()
-        self.fn = fn
-        self.mods = nn.ModuleList(mods)
-
-    def forward(self, *xs):
-        return self.fn(self.mods, *xs)
+    # Kernels split work by output, never inside a reduction: bit-identical results.
+    assert_same_bits(outs[1], outs[3], "1 vs 3 threads")
+    check(expected, outs[1])
 
 
 def r(*shape):
@@ -194,14 +156,14 @@ CASES = {
                                       (r(2, 3, 5, 4), r(2, 3, 6, 4), r(2, 3, 6, 4), r(2, 1, 5, 6))),
     "sdpa_gqa": lambda: (Fn(lambda m, q, k, v: F.scaled_dot_product_attention(q, k, v, enable_gqa=True)),
                          (r(1, 4, 3, 8), r(1, 2, 5, 8), r(1, 2, 5, 8))),
-    "mha": lambda: (Fn(lambda m, x: m[0](x, x, x, need_weights=False)[0], nn.MultiheadAttention(16, 4, batch_first=True)),
+    "mha": lambda: (Fn(lambda m, x: m.mods[0](x, x, x, need_weights=False)[0], nn.MultiheadAttention(16, 4, batch_first=True)),
                     (r(2, 5, 16),)),
     "transformer_encoder": lambda: (nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, 32, batch_first=True), 2,
                                                           enable_nested_tensor=False), (r(2, 5, 16),)),
     # recurrent
     "lstm": lambda: (nn.LSTM(5, 7, num_layers=2, batch_first=True), (r(3, 3, 5),)),
     "lstm_bidir": lambda: (nn.LSTM(5, 6, bidirectional=True), (r(3, 2, 5),)),
-    "lstm_h0": lambda: (Fn(lambda m, x, h, c: m[0](x, (h, c)), nn.LSTM(3, 4, num_layers=2, bias=False)),
+    "lstm_h0": lambda: (Fn(lambda m, x, h, c: m.mods[0](x, (h, c)), nn.LSTM(3, 4, num_layers=2, bias=False)),
                         (r(3, 2, 3), r(2, 2, 4), r(2, 2, 4))),
     "gru": lambda: (nn.GRU(5, 7, num_layers=2, batch_first=True, bidirectional=True), (r(2, 3, 5),)),
     "rnn_tanh": lambda: (nn.RNN(4, 5, batch_first=True), (r(2, 3, 4),)),

@@ -10,14 +10,13 @@ import re
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.export import Dim
 
-from conftest import run_pt2c
+from cases import Fn, check, eager, export, flatten, run_saved, skip_other_family
 
 warnings.filterwarnings("ignore")
 
@@ -25,50 +24,14 @@ LIST = Path(__file__).resolve().parents[2] / "src" / "ops" / "list_shape.h"
 SHAPE_OPS = set(re.findall(r'PT2C_OP\("([^"]+)"', LIST.read_text()))
 
 
-def _flatten(out):
-    if isinstance(out, torch.Tensor):
-        return [out]
-    flat = []
-    for o in out:
-        flat.extend(_flatten(o))
-    return flat
-
-
-def export(module, inputs, dialect, dynamic_shapes=None):
-    ep = torch.export.export(module, inputs, dynamic_shapes=dynamic_shapes)
-    return ep.run_decompositions() if dialect == "core" else ep
+def _owns(target):
+    return target in SHAPE_OPS
 
 
 def run_pt2c_on(tmp_path, ep, inputs, tag="", threads=1, extra=()):
     """Save ep, run pt2c on inputs; (returncode, stderr, output arrays)."""
-    path = tmp_path / f"m{tag}.pt2"
-    torch.export.save(ep, str(path))
-    args = [path]
-    for i, x in enumerate(inputs):
-        f = tmp_path / f"in{tag}_{i}.npy"
-        np.save(f, x.numpy())
-        args += ["-i", f]
-    out_dir = tmp_path / f"out{tag}_{threads}"
-    r = run_pt2c("run", *args, "-o", out_dir, "--threads", threads, *extra)
-    outs = []
-    if r.returncode == 0:
-        k = 0
-        while (out_dir / f"output_{k}.npy").exists():
-            outs.append(np.load(out_dir / f"output_{k}.npy"))
-            k += 1
+    r, outs = run_saved(tmp_path, ep, inputs, tag, threads, extra)
     return r.returncode, r.stderr, outs
-
-
-def check(expected, outs):
-    assert len(outs) == len(expected), f"{len(outs)} outputs, expected {len(expected)}"
-    for i, (got, e) in enumerate(zip(outs, expected)):
-        e = e.detach().contiguous().numpy()
-        assert got.dtype == e.dtype, f"output {i}: dtype {got.dtype} != {e.dtype}"
-        assert got.shape == e.shape, f"output {i}: shape {got.shape} != {e.shape}"
-        if e.dtype.kind in "fc":
-            np.testing.assert_allclose(got, e, rtol=1e-4, atol=1e-5, err_msg=f"output {i}")
-        else:
-            np.testing.assert_array_equal(got, e, err_msg=f"output {i}")
 
 
 def run_case(tmp_path, module, inputs, dialect, threads=1, dynamic_shapes=None):
@@ -76,27 +39,11 @@ def run_case(tmp_path, module, inputs, dialect, threads=1, dynamic_shapes=None):
     inputs = tuple(inputs)
     with torch.no_grad():
         ep = export(module, inputs, dialect, dynamic_shapes)
-        expected = _flatten(module(*inputs))
     rc, err, outs = run_pt2c_on(tmp_path, ep, inputs, dialect, threads)
     if rc != 0:
-        m = re.search(r"no kernel for op (\S+)", err)
-        if m and m.group(1) not in SHAPE_OPS:
-            pytest.skip(f"other family's op missing: {m.group(1)}")
+        skip_other_family(err, _owns)
     assert rc == 0, err
-    check(expected, outs)
-
-
-class Fn(nn.Module):
-    """A module around a function, so every case is one line."""
-
-    def __init__(self, fn, **buffers):
-        super().__init__()
-        self.fn = fn
-        for k, v in buffers.items():
-            self.register_buffer(k, v)
-
-    def forward(self, *xs):
-        return self.fn(self, *xs)
+    check(eager(module, inputs), outs)
 
 
 def r(*shape):
@@ -250,17 +197,17 @@ CASES = {
     "fills": lambda: (Fn(_fills), (r(2, 3),)),
     "casts": lambda: (Fn(_casts), (r(2, 5) * 2, ints(-300, 300, 2, 5))),
     "copy": lambda: (Fn(_copy), (r(3, 4), r(4))),
-    "embedding": lambda: (Fn(_embedding, w=r(10, 3)), (ints(0, 10, 2, 4),)),
+    "embedding": lambda: (Fn(_embedding, buffers={"w": r(10, 3)}), (ints(0, 10, 2, 4),)),
     "index": lambda: (Fn(_index), (r(5, 4, 6), ints(-5, 5, 2), ints(0, 4, 3, 1))),
     "index_select_gather": lambda: (Fn(_select), (r(4, 5), ints(0, 5, 3), ints(0, 5, 4, 2))),
     "masked_fill": lambda: (Fn(_masked), (r(2, 3, 4), torch.rand(3, 4) > 0.5)),
     "where": lambda: (Fn(_where), (r(2, 3), r(3), torch.tensor([[True], [False]]), ints(-9, 9, 2, 3))),
     "triu_tril": lambda: (Fn(_tri), (r(2, 4, 5),)),
     "pad": lambda: (Fn(_pad), (r(1, 2, 4, 5),)),
-    "causal_mask": lambda: (Fn(_causal_mask, bias=torch.tril(torch.ones(8, 8)).view(1, 1, 8, 8)),
+    "causal_mask": lambda: (Fn(_causal_mask, buffers={"bias": torch.tril(torch.ones(8, 8)).view(1, 1, 8, 8)}),
                             (r(2, 2, 5, 5),)),
     "scatter_put_strided": lambda: (Fn(_scatter), (r(3, 4), r(3, 2), torch.tensor([2, 0]), r(2, 4))),
-    "vit_cls": lambda: (Fn(_vit_cls, cls=r(1, 1, 6), pos=r(1, 4, 6)), (r(2, 3, 6),)),
+    "vit_cls": lambda: (Fn(_vit_cls, buffers={"cls": r(1, 1, 6), "pos": r(1, 4, 6)}), (r(2, 3, 6),)),
 }
 
 
@@ -292,7 +239,7 @@ def test_dynamic_sizes(tmp_path, dialect):
         if rc != 0 and m_op and m_op.group(1) not in SHAPE_OPS:
             pytest.skip(f"other family's op missing: {m_op.group(1)}")
         assert rc == 0, err
-        check(_flatten(m(x)), outs)
+        check(flatten(m(x)), outs)
 
 
 class _WriteThroughView(nn.Module):

@@ -16,64 +16,12 @@ import torch
 import torch.nn as nn
 from torch.export import Dim
 
+from cases import Fn, check, eager, export, flatten, read_outputs, save_inputs
 from conftest import run_pt2c
 
 warnings.filterwarnings("ignore")
 
 DIALECTS = ("export", "core")
-
-
-class Fn(nn.Module):
-    """A module around a function; keyword tensors become parameters (weights)."""
-
-    def __init__(self, fn, **params):
-        super().__init__()
-        self.fn = fn
-        for k, v in params.items():
-            self.register_parameter(k, nn.Parameter(v, requires_grad=False))
-
-    def forward(self, *xs):
-        return self.fn(self, *xs)
-
-
-def _flatten(out):
-    if isinstance(out, torch.Tensor):
-        return [out]
-    return [t for o in out for t in _flatten(o)]
-
-
-def export(module, inputs, dialect, dynamic_shapes=None):
-    ep = torch.export.export(module, tuple(inputs), dynamic_shapes=dynamic_shapes)
-    return ep.run_decompositions() if dialect == "core" else ep
-
-
-def save_inputs(tmp_path, inputs, tag):
-    args = []
-    for i, x in enumerate(inputs):
-        f = tmp_path / f"in{tag}_{i}.npy"
-        np.save(f, x.numpy())
-        args += ["-i", f]
-    return args
-
-
-def load_outputs(out_dir):
-    outs, k = [], 0
-    while (out_dir / f"output_{k}.npy").exists():
-        outs.append(np.load(out_dir / f"output_{k}.npy"))
-        k += 1
-    return outs
-
-
-def check(expected, outs):
-    assert len(outs) == len(expected), f"{len(outs)} outputs, expected {len(expected)}"
-    for i, (got, e) in enumerate(zip(outs, expected)):
-        e = e.detach().contiguous().numpy()
-        assert got.dtype == e.dtype, f"output {i}: dtype {got.dtype} != {e.dtype}"
-        assert got.shape == e.shape, f"output {i}: shape {got.shape} != {e.shape}"
-        if e.dtype.kind == "f":
-            np.testing.assert_allclose(got, e, rtol=1e-4, atol=1e-5, err_msg=f"output {i}")
-        else:
-            np.testing.assert_array_equal(got, e, err_msg=f"output {i}")
 
 
 def stats(stdout):
@@ -91,14 +39,14 @@ def run(tmp_path, ep, inputs, tag, *extra, threads=1):
     r = run_pt2c("run", path, *save_inputs(tmp_path, inputs, tag), "-o", out_dir, "--threads",
                  threads, "--verbose", *extra)
     assert r.returncode == 0, r.stderr
-    return load_outputs(out_dir), stats(r.stdout)
+    return read_outputs(out_dir), stats(r.stdout)
 
 
 def run_case(tmp_path, module, inputs, dialect, *extra, threads=1):
     """pt2c's outputs against eager, with views and with --no-views; the stats of both."""
     module = module.eval()
+    expected = eager(module, inputs)
     with torch.no_grad():
-        expected = _flatten(module(*inputs))
         ep = export(module, inputs, dialect)
     outs, st = run(tmp_path, ep, inputs, dialect, *extra, threads=threads)
     check(expected, outs)
@@ -194,7 +142,7 @@ CASES = {
 def test_views_match_eager(tmp_path, name, dialect):
     fn, make_inputs, params = CASES[name]
     torch.manual_seed(1)
-    run_case(tmp_path, Fn(fn, **params), make_inputs(), dialect)
+    run_case(tmp_path, Fn(fn, params=params), make_inputs(), dialect)
 
 
 @pytest.mark.parametrize("name", ["views_of_weights", "permute_slice_matmul", "long_chain"])
@@ -204,7 +152,7 @@ def test_views_match_eager_without_passes_two_threads(tmp_path, name):
     fn, make_inputs, params = CASES[name]
     torch.manual_seed(2)
     for dialect in DIALECTS:
-        run_case(tmp_path, Fn(fn, **params), make_inputs(), dialect, "--passes", "none",
+        run_case(tmp_path, Fn(fn, params=params), make_inputs(), dialect, "--passes", "none",
                  threads=2)
 
 
@@ -317,4 +265,4 @@ def test_dynamic_batch(tmp_path, dialect):
     assert r.returncode == 0, r.stderr
     with torch.no_grad():
         for k, s in enumerate(sets):
-            check(_flatten(module(*s)), load_outputs(out / f"run_{k}"))
+            check(flatten(module(*s)), read_outputs(out / f"run_{k}"))
