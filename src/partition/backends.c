@@ -7,6 +7,7 @@
 #include "partition/backend.h"
 
 #include "cpu/cpu.h"
+#include "ops/op_decls.h"
 #include "ops/ops.h"
 
 #include <string.h>
@@ -68,8 +69,11 @@ static const struct {
 
 bool pt2c_backend_node_follows(const pt2c_node *node) {
     const pt2c_op_def *op = pt2c_op_find(node->target);
+    /* Strided views (permute, slice, select, ...) alias their root too; clone and
+     * lift_fresh_copy carry the flag but copy. */
     if (op)
-        return (op->flags & (PT2C_OP_VIEW | PT2C_OP_SYM | PT2C_OP_NOOP)) != 0;
+        return (op->flags & (PT2C_OP_VIEW | PT2C_OP_SYM | PT2C_OP_NOOP)) != 0 ||
+               ((op->flags & PT2C_OP_STRIDED) && op->kernel != pt2c_k_copy);
     /* Symbolic arithmetic (_operator.mul, sym_size) moves no data either. */
     return strncmp(node->target, "_operator.", 10) == 0 ||
            strncmp(node->target, "torch.sym_", 10) == 0 || strncmp(node->target, "math.", 5) == 0;
