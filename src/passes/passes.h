@@ -130,7 +130,7 @@ pt2c_status pt2c_graph_compact_values(pt2c_program *prog, pt2c_error *err);
  *     return pt2c_pattern_finish(&p);
  */
 
-enum { PT2C_PATTERN_MAX = 24 }; /* nodes in one match */
+enum { PT2C_PATTERN_MAX = 32 }; /* nodes in one match (masked safe-softmax attention: 25) */
 
 typedef struct pt2c_pattern {
     pt2c_pass_ctx *ctx;
@@ -181,6 +181,11 @@ bool pt2c_pattern_same(const char *a, const char *b);
  * args are copied (lists one level deep). Counts one rewrite. */
 pt2c_status pt2c_pattern_replace(pt2c_pattern *p, const char *target, const pt2c_named_arg *args,
                                  int32_t n_args, bool *replaced);
+/* The same for an op whose result is not shaped like args[0] (attention): the caller has
+ * checked that target(args) has the root's sizes and dtype; intermediates may be of any
+ * dtype (a mask's booleans). */
+pt2c_status pt2c_pattern_replace_op(pt2c_pattern *p, const char *target, const pt2c_named_arg *args,
+                                    int32_t n_args, bool *replaced);
 /* Remove the swallowed nodes and the assertions on their results. */
 pt2c_status pt2c_pattern_finish(pt2c_pattern *p);
 

@@ -1,8 +1,8 @@
 /*
- * pattern.c - what the pattern fusions (fuse_activations.c, fuse_norms.c) share: an index of
- * who makes each value and how many read it, a match built by walking back from a root node
- * through producers, the checks that make replacing the root safe, and the removal of the
- * nodes the fusions swallowed.
+ * pattern.c - what the pattern fusions (fuse_activations.c, fuse_norms.c, fuse_attention.c)
+ * share: an index of who makes each value and how many read it, a match built by walking
+ * back from a root node through producers, the checks that make replacing the root safe,
+ * and the removal of the nodes the fusions swallowed.
  *
  * A match is closed when every read of each swallowed node's result comes from the match
  * itself: then the root, rewritten to read only the pattern's inputs, leaves them all unread.
@@ -252,13 +252,16 @@ static bool outside_input(const pt2c_pattern *p, const char *value) {
     return !pt2c_strmap_get(&p->producer, value, &i) || !in_match(p, i);
 }
 
-/* Every check that makes the rewrite safe (see the file comment). */
-static bool replaceable(const pt2c_pattern *p, const pt2c_named_arg *args, int32_t n_args) {
+/* Every check that makes the rewrite safe (see the file comment). Elementwise: args[0] has
+ * the root's sizes and every intermediate is float32 (pt2c_pattern_replace); otherwise the
+ * caller has checked the new op's result (pt2c_pattern_replace_op). */
+static bool replaceable(const pt2c_pattern *p, const pt2c_named_arg *args, int32_t n_args,
+                        bool elementwise) {
     pt2c_node *root = &p->g->nodes[p->root];
     const char *out = single_output(root);
     const char *x = n_args > 0 && args[0].arg.kind == PT2C_ARG_TENSOR ? args[0].arg.name : NULL;
     const pt2c_tensor_meta *om = pt2c_graph_meta(p->g, out), *xm = pt2c_graph_meta(p->g, x);
-    if (!out || !om || !xm || om->dtype != PT2C_DTYPE_F32 || !same_sizes(om, xm))
+    if (!out || !om || !xm || om->dtype != PT2C_DTYPE_F32 || (elementwise && !same_sizes(om, xm)))
         return false;
     for (int32_t k = 0; k < n_args; k++)
         if (args[k].arg.kind == PT2C_ARG_TENSOR && !outside_input(p, args[k].arg.name))
@@ -266,7 +269,7 @@ static bool replaceable(const pt2c_pattern *p, const pt2c_named_arg *args, int32
     for (int32_t k = 0; k < p->n_match; k++) {
         pt2c_node *m = &p->g->nodes[p->match[k]];
         const char *v = single_output(m);
-        if (p->consumed[p->match[k]] || !v || !float32(p->g, v))
+        if (p->consumed[p->match[k]] || !v || (elementwise && !float32(p->g, v)))
             return false;
         /* Closed: the match makes every read of v (an assertion aside). */
         reads r = {v, 0};
@@ -285,10 +288,10 @@ static bool replaceable(const pt2c_pattern *p, const pt2c_named_arg *args, int32
     return true;
 }
 
-pt2c_status pt2c_pattern_replace(pt2c_pattern *p, const char *target, const pt2c_named_arg *args,
-                                 int32_t n_args, bool *replaced) {
+static pt2c_status replace(pt2c_pattern *p, const char *target, const pt2c_named_arg *args,
+                           int32_t n_args, bool elementwise, bool *replaced) {
     *replaced = false;
-    if (!replaceable(p, args, n_args))
+    if (!replaceable(p, args, n_args, elementwise))
         return PT2C_OK;
     pt2c_pass_ctx *ctx = p->ctx;
     pt2c_arena *A = &ctx->prog->arena;
@@ -318,6 +321,16 @@ pt2c_status pt2c_pattern_replace(pt2c_pattern *p, const char *target, const pt2c
     ctx->rewrites++;
     *replaced = true;
     return PT2C_OK;
+}
+
+pt2c_status pt2c_pattern_replace(pt2c_pattern *p, const char *target, const pt2c_named_arg *args,
+                                 int32_t n_args, bool *replaced) {
+    return replace(p, target, args, n_args, true, replaced);
+}
+
+pt2c_status pt2c_pattern_replace_op(pt2c_pattern *p, const char *target, const pt2c_named_arg *args,
+                                    int32_t n_args, bool *replaced) {
+    return replace(p, target, args, n_args, false, replaced);
 }
 
 /* ---------------------------------------------------------------------------------------- */
