@@ -63,6 +63,7 @@ extern "C" {
     X(ERR_LIMIT, "limit")                                                                          \
     X(ERR_ARG, "argument")                                                                         \
     X(ERR_SHAPE, "shape")                                                                          \
+    X(ERR_VALUE, "value")                                                                          \
     X(ERR_INTERNAL, "internal")
 
 typedef enum pt2c_status {

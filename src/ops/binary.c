@@ -23,10 +23,10 @@
  * every integer dtype in int64 with two's complement wrap-around, stored back truncated to
  * the output width (which equals computing in the narrow type).
  *
- * Integer division by zero raises ZeroDivisionError in PyTorch; a kernel cannot fail, so pt2c
- * defines it instead: a / 0 = 0 (trunc and floor), a % 0 = a (remainder and fmod), keeping
- * a == (a / b) * b + a % b. A literal zero divisor is rejected at plan time. INT64_MIN / -1
- * wraps to INT64_MIN (C would trap).
+ * Integer division by zero raises ZeroDivisionError in PyTorch: the kernel raises a fault
+ * (kernel_abi.h) and the run fails naming the node; the element meanwhile gets a / 0 = 0
+ * (trunc and floor), a % 0 = a (remainder and fmod), so nothing traps. A literal zero
+ * divisor is rejected at plan time. INT64_MIN / -1 wraps to INT64_MIN (C would trap).
  *
  * A Scalar argument (the `other` of add.Scalar, both bounds of clamp, ...) is held in the
  * params as a 0-dim tensor filled at shape time, so literals and SymInt/SymFloat values take
@@ -731,9 +731,9 @@ static void run_f32_cmp(bin_op op, const float *x, int64_t sx, const float *y, i
 #undef F32_RUN
 
 /* Any dtypes, one run of n output elements starting at i. */
-static void run_generic(const binary_params *p, const pt2c_ktensor *a, const pt2c_ktensor *b,
-                        pt2c_ktensor *out, int64_t i, int64_t n, int64_t oa, int64_t sa, int64_t ob,
-                        int64_t sb) {
+static void run_generic(const pt2c_kernel_args *args, const binary_params *p, const pt2c_ktensor *a,
+                        const pt2c_ktensor *b, pt2c_ktensor *out, int64_t i, int64_t n, int64_t oa,
+                        int64_t sa, int64_t ob, int64_t sb) {
     bin_op op = p->op;
     pt2c_dtype ct = p->ct;
     if (is_logical(op)) {
@@ -755,8 +755,12 @@ static void run_generic(const binary_params *p, const pt2c_ktensor *a, const pt2
                                    : (double)bin_f32(op, (float)x, (float)y, alpha32));
         }
     } else {
+        bool divides =
+            op == BIN_DIV_TRUNC || op == BIN_DIV_FLOOR || op == BIN_REM || op == BIN_FMOD;
         for (int64_t j = 0; j < n; j++) {
             int64_t x = load_as_int(a, oa + j * sa, ct), y = load_as_int(b, ob + j * sb, ct);
+            if (divides && y == 0)
+                pt2c_kernel_raise(args, PT2C_FAULT_DIVZERO, -1, -1, 0, 0);
             if (is_compare(op))
                 ((uint8_t *)out->data)[i + j] = cmp_i64(op, x, y);
             else
@@ -802,7 +806,8 @@ void pt2c_k_binary(const pt2c_kernel_args *args, int ith, int nth) {
             run_f32(p->op, xf + it.off[0], it.inner[0], yf + it.off[1], it.inner[1],
                     (float *)out->data + i, n, (float)p->alpha_f);
         else
-            run_generic(p, in[0], in[1], out, i, n, it.off[0], it.inner[0], it.off[1], it.inner[1]);
+            run_generic(args, p, in[0], in[1], out, i, n, it.off[0], it.inner[0], it.off[1],
+                        it.inner[1]);
         i += n;
         pt2c_bcast_advance(&it, n);
     }

@@ -26,9 +26,12 @@
  *   roll(self, shifts, dims=[])  out[o] = self[(o - shift) mod n] per listed dim; no dims:
  *                               the flattened tensor is rolled
  *
- * Index values are data: PyTorch raises IndexError for an out-of-range index; a pt2c kernel
- * cannot fail, so such an element reads as zero (embedding: a zero row). Boolean masks as
- * indices give data-dependent shapes and are rejected at shape time.
+ * Index values are data: where PyTorch raises for an out-of-range index (IndexError, or a
+ * RuntimeError for gather), the kernel raises a fault (kernel_abi.h) and the run fails
+ * naming the node; the element reads as zero meanwhile, so nothing reads out of bounds.
+ * index and index_put take negative indices from the end, as Python does; embedding,
+ * index_select and gather do not (PyTorch raises there too). Boolean masks as indices give
+ * data-dependent shapes and are rejected at shape time.
  */
 #include "ops/bcast.h"
 #include "ops/elem.h"
@@ -61,11 +64,24 @@ static pt2c_status check_index_dtype(pt2c_op_ctx *ctx, const pt2c_ktensor *t, co
     return PT2C_OK;
 }
 
-/* An index value wrapped into [0, n), or -1 when out of range. */
-static inline int64_t wrap_index(int64_t v, int64_t n) {
-    if (v < 0)
-        v += n;
-    return v >= 0 && v < n ? v : -1;
+/* An index value in [-n, n) wrapped into [0, n); else -1, raising the fault for input
+ * `input` indexing dimension dim. */
+static inline int64_t wrap_index(const pt2c_kernel_args *args, int32_t input, int32_t dim,
+                                 int64_t v, int64_t n) {
+    int64_t w = v < 0 ? v + n : v;
+    if (w >= 0 && w < n)
+        return w;
+    pt2c_kernel_raise(args, PT2C_FAULT_INDEX, input, dim, v, n);
+    return -1;
+}
+
+/* An index value in [0, n) (embedding, index_select, gather); else -1, raising the fault. */
+static inline int64_t bounded_index(const pt2c_kernel_args *args, int32_t input, int32_t dim,
+                                    int64_t v, int64_t n) {
+    if (v >= 0 && v < n)
+        return v;
+    pt2c_kernel_raise(args, PT2C_FAULT_INDEX, input, dim, v, n);
+    return -1;
 }
 
 static inline void copy_elem(uint8_t *dst, const uint8_t *src, size_t elem) {
@@ -122,7 +138,7 @@ void pt2c_k_embedding(const pt2c_kernel_args *args, int ith, int nth) {
     int64_t begin, end;
     pt2c_split_range(idx->numel, ith, nth, &begin, &end);
     for (int64_t r = begin; r < end; r++) {
-        int64_t v = wrap_index(pt2c_load_i64(idx->data, idx->dtype, r), w->sizes[0]);
+        int64_t v = bounded_index(args, 1, 0, pt2c_load_i64(idx->data, idx->dtype, r), w->sizes[0]);
         uint8_t *dst = (uint8_t *)out->data + (size_t)r * row;
         if (v < 0)
             memset(dst, 0, row);
@@ -344,7 +360,8 @@ void pt2c_k_index(const pt2c_kernel_args *args, int ith, int nth) {
         for (int32_t t = 0; t < p->n_idx; t++) {
             const pt2c_ktensor *ix = args->in[p->item[p->idx_dim[t]]];
             int64_t v =
-                wrap_index(pt2c_load_i64(ix->data, ix->dtype, it.off[t + 1]), p->dim_size[t]);
+                wrap_index(args, p->item[p->idx_dim[t]], p->idx_dim[t],
+                           pt2c_load_i64(ix->data, ix->dtype, it.off[t + 1]), p->dim_size[t]);
             ok = ok && v >= 0;
             off += v * p->dim_stride[t];
         }
@@ -433,7 +450,8 @@ void pt2c_k_index_put(const pt2c_kernel_args *args, int ith, int nth) {
         for (int32_t t = 0; t < p->n_idx && ok; t++) {
             const pt2c_ktensor *ix = args->in[p->item[p->idx_dim[t]]];
             int64_t k =
-                wrap_index(pt2c_load_i64(ix->data, ix->dtype, it.off[t + 1]), p->dim_size[t]);
+                wrap_index(args, p->item[p->idx_dim[t]], p->idx_dim[t],
+                           pt2c_load_i64(ix->data, ix->dtype, it.off[t + 1]), p->dim_size[t]);
             ok = k >= 0;
             off += k * p->dim_stride[t];
         }
@@ -522,7 +540,7 @@ void pt2c_k_index_select(const pt2c_kernel_args *args, int ith, int nth) {
         int64_t row = i / inner, col = i % inner;
         int64_t o = row / n, j = row % n;
         int64_t run = inner - col < end - i ? inner - col : end - i;
-        int64_t v = wrap_index(pt2c_load_i64(idx->data, idx->dtype, j), p->size);
+        int64_t v = bounded_index(args, 1, p->d, pt2c_load_i64(idx->data, idx->dtype, j), p->size);
         uint8_t *dst = (uint8_t *)out->data + (size_t)i * elem;
         if (v < 0)
             memset(dst, 0, (size_t)run * elem);
@@ -586,7 +604,7 @@ void pt2c_k_gather(const pt2c_kernel_args *args, int ith, int nth) {
     int64_t dstride = x->rank > 0 ? xst[p->d] : 1;
     const int64_t *ix = idx->data;
     for (int64_t i = begin; i < end; i++) {
-        int64_t v = wrap_index(ix[it.off[1]], p->size);
+        int64_t v = bounded_index(args, 1, p->d, ix[it.off[1]], p->size);
         uint8_t *dst = (uint8_t *)out->data + (size_t)i * elem;
         if (v < 0)
             memset(dst, 0, elem);

@@ -9,7 +9,10 @@
  *
  * A kernel computes its share of the outputs: thread ith of nth. It splits by output elements
  * (never inside a reduction), so results are bit-identical for every thread count. Kernels do
- * not allocate, do no I/O, keep no state and cannot fail: all checks happen at plan time.
+ * not allocate, do no I/O and keep no state. Shapes, dtypes and arguments are checked at plan
+ * time; what only the data can get wrong (an index out of range, an integer division by
+ * zero: where PyTorch raises) a kernel reports with pt2c_kernel_raise and carries on, and
+ * the runner stops after the step with an error naming the node.
  */
 #ifndef PT2C_KERNEL_ABI_H
 #define PT2C_KERNEL_ABI_H
@@ -18,6 +21,7 @@
 
 #include "cpu/cpu.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -45,6 +49,26 @@ typedef struct pt2c_kernel_epilogue {
     float act_lo, act_hi; /* hardtanh bounds */
 } pt2c_kernel_epilogue;
 
+/* A fault in a kernel's data, where PyTorch raises. */
+typedef enum pt2c_fault_kind {
+    PT2C_FAULT_NONE,
+    PT2C_FAULT_INDEX,   /* value is out of bounds for dimension dim of size size */
+    PT2C_FAULT_DIVZERO, /* integer division or remainder by zero */
+} pt2c_fault_kind;
+
+/* The first fault of a run, in the plan. raised is set once (by whichever thread finds a
+ * fault first); the rest is written by that thread and read by the runner after the barrier
+ * that ends the step. Costs the hot loop nothing it did not do: the kernel already compares
+ * each index with its bound, and only the rare failing branch writes here. */
+typedef struct pt2c_kernel_fault {
+    atomic_int raised;
+    pt2c_fault_kind kind;
+    int32_t input; /* the kernel input holding the bad value */
+    int32_t dim;   /* the dimension it indexes, or -1 */
+    int64_t value; /* the index as given */
+    int64_t size;  /* the size of that dimension */
+} pt2c_kernel_fault;
+
 typedef struct pt2c_kernel_args {
     const pt2c_ktensor *const *in; /* n_in tensor inputs, in the op's documented order */
     int32_t n_in;
@@ -55,7 +79,24 @@ typedef struct pt2c_kernel_args {
                             for, 64-byte aligned, private to thread ith; or NULL */
     const pt2c_cpu *cpu; /* the vector kernels of the plan's instruction set */
     const pt2c_kernel_epilogue *epilogue; /* nullable: fused work (PT2C_OP_EPILOGUE ops) */
+    pt2c_kernel_fault *fault;             /* nullable (kernel tests): where faults go */
 } pt2c_kernel_args;
+
+/* Report a fault (see pt2c_kernel_fault); the first one of a run is kept. The kernel then
+ * finishes its share as if the bad element were valid-but-zero, so nothing reads outside a
+ * buffer. */
+static inline void pt2c_kernel_raise(const pt2c_kernel_args *args, pt2c_fault_kind kind,
+                                     int32_t input, int32_t dim, int64_t value, int64_t size) {
+    pt2c_kernel_fault *f = args->fault;
+    int expected = 0;
+    if (!f || !atomic_compare_exchange_strong(&f->raised, &expected, 1))
+        return;
+    f->kind = kind;
+    f->input = input;
+    f->dim = dim;
+    f->value = value;
+    f->size = size;
+}
 
 typedef void (*pt2c_kernel_fn)(const pt2c_kernel_args *args, int ith, int nth);
 

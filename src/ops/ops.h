@@ -9,7 +9,8 @@
  *   shape  (per input shape) from input dtypes/sizes and params, set each output's dtype and
  *                            sizes; SymInt-producing ops set their integer here. Errors name
  *                            what was expected ("weight has 3 dims, expected 4").
- *   kernel (per run)         compute; cannot fail (see kernel_abi.h).
+ *   kernel (per run)         compute; reports bad data (an index out of range) as a fault
+ *                            and never fails otherwise (see kernel_abi.h).
  *
  * Example (relu):
  *     static pt2c_status parse_relu(pt2c_op_ctx *ctx, void **params) {

@@ -6,7 +6,11 @@
  * kernel and after the barrier that ends it, so a step's time is wall time including the
  * wait for its slowest thread. Thread 0 is the caller, so the runner reads the sums without
  * further synchronisation. Without profiling the cost is a test of a loop-invariant pointer
- * per step (compilers unswitch the loop). */
+ * per step (compilers unswitch the loop).
+ *
+ * Faults (an index out of range, an integer division by zero: kernel_abi.h): every thread
+ * reads the step's fault after the barrier that ends it, so all of them see the same value
+ * and leave the loop at the same step; the run fails there with one error naming the node. */
 #include "runtime/runtime.h"
 
 #include "ops/op_decls.h"
@@ -87,7 +91,7 @@ static bool step_works(const pt2c_plan *plan, const pt2c_step *step) {
     return false;
 }
 
-static void run_step(pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
+static void run_step(pt2c_plan *plan, pt2c_step *step, int ith, int nth) {
     if (pt2c_step_is_view(step)) {
         gather_views(plan, step, ith, nth);
         return;
@@ -103,31 +107,65 @@ static void run_step(pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
         .scratch = step->scratch_bytes ? plan->scratch + (size_t)ith * plan->scratch_bytes : NULL,
         .cpu = plan->cpu,
         .epilogue = step->epilogue,
+        .fault = &step->fault,
     };
     step->op->kernel(&args, ith, nth);
 }
 
 typedef struct run_ctx {
     pt2c_plan *plan;
+    int64_t fault_step; /* the step a kernel raised a fault in (thread 0 writes it), or -1 */
 } run_ctx;
+
+static bool faulted(const pt2c_step *step) {
+    return atomic_load_explicit(&step->fault.raised, memory_order_acquire) != 0;
+}
+
+/* The error for the fault raised in step s: node, op, the value and what it indexes. The
+ * fault is cleared for the next run. */
+static pt2c_status fault_error(pt2c_plan *plan, int64_t s, pt2c_error *err) {
+    pt2c_step *step = &plan->steps[s];
+    pt2c_kernel_fault *f = &step->fault;
+    const char *input = f->input >= 0 && f->input < step->n_inputs
+                            ? plan->values[step->inputs[f->input]].name
+                            : NULL;
+    if (f->kind == PT2C_FAULT_DIVZERO)
+        pt2c_error_set(err, PT2C_ERR_VALUE,
+                       "run: integer division by zero (PyTorch raises ZeroDivisionError)");
+    else
+        pt2c_error_set(err, PT2C_ERR_VALUE,
+                       "run: index %lld is out of bounds for dimension %d with size %lld "
+                       "(in '%s'; PyTorch raises IndexError)",
+                       (long long)f->value, (int)f->dim, (long long)f->size, input ? input : "?");
+    pt2c_error_set_node(err, step->node_index, step->node->name, step->node->target);
+    atomic_store(&f->raised, 0);
+    return PT2C_ERR_VALUE;
+}
 
 /* One thread's part of a run: its share of every node, meeting the others after each. */
 static void run_share(void *p, int ith, int nth) {
-    pt2c_plan *plan = ((run_ctx *)p)->plan;
+    run_ctx *ctx = p;
+    pt2c_plan *plan = ctx->plan;
     int sense = pt2c_pool_barrier_sense(plan->pool);
     pt2c_step_profile *prof = ith == 0 ? plan->profile : NULL; /* only thread 0 times */
     for (int64_t k = 0; k < plan->n_exec; k++) {
         int64_t s = plan->exec_order[k];
         uint64_t t0 = prof ? now_ns() : 0;
-        const pt2c_step *step = &plan->steps[s];
+        pt2c_step *step = &plan->steps[s];
         run_step(plan, step, ith, nth);
         /* A step that runs no kernel (a view, a shape computation) wrote nothing: the
          * barrier after the step before it still orders everything. */
-        if (nth > 1 && step_works(plan, step))
+        bool works = step_works(plan, step);
+        if (nth > 1 && works)
             pt2c_pool_barrier(plan->pool, &sense);
         if (prof) {
             prof[s].ns += now_ns() - t0;
             prof[s].runs++;
+        }
+        if (works && faulted(step)) {
+            if (ith == 0)
+                ctx->fault_step = s;
+            return;
         }
     }
 }
@@ -138,9 +176,9 @@ pt2c_status pt2c_plan_execute(pt2c_plan *plan, pt2c_error *err) {
     /* The pool is made at the first multi-threaded run and kept with the plan. */
     if (plan->n_threads > 1 && !plan->pool)
         PT2C_TRY(pt2c_pool_create(plan->n_threads, plan->prog->allocator, &plan->pool, err));
-    run_ctx ctx = {plan};
+    run_ctx ctx = {plan, -1};
     pt2c_pool_run(plan->pool, run_share, &ctx);
-    return PT2C_OK;
+    return ctx.fault_step >= 0 ? fault_error(plan, ctx.fault_step, err) : PT2C_OK;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -148,7 +186,7 @@ pt2c_status pt2c_plan_execute(pt2c_plan *plan, pt2c_error *err) {
 
 typedef struct step_ctx {
     pt2c_plan *plan;
-    const pt2c_step *step;
+    pt2c_step *step;
 } step_ctx;
 
 static void run_one(void *p, int ith, int nth) {
@@ -158,7 +196,7 @@ static void run_one(void *p, int ith, int nth) {
 
 void pt2c_plan_prepare_inputs(pt2c_plan *plan) { prepare_inputs(plan); }
 
-void pt2c_plan_execute_step(pt2c_plan *plan, int64_t s) {
+pt2c_status pt2c_plan_execute_step(pt2c_plan *plan, int64_t s, pt2c_error *err) {
     pt2c_step *step = &plan->steps[s];
     refresh_step(plan, step);
     step_ctx c = {plan, step};
@@ -169,4 +207,5 @@ void pt2c_plan_execute_step(pt2c_plan *plan, int64_t s) {
         plan->profile[s].ns += now_ns() - t0;
         plan->profile[s].runs++;
     }
+    return faulted(step) ? fault_error(plan, s, err) : PT2C_OK;
 }

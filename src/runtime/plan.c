@@ -833,7 +833,7 @@ pt2c_status pt2c_plan_run_eager(pt2c_plan *plan, pt2c_error *err) {
         PT2C_TRY(shape_step(plan, step, true, err));
         if (plan->scratch_bytes > had || (plan->scratch_bytes && !plan->scratch))
             PT2C_TRY(alloc_scratch(plan, err));
-        pt2c_plan_execute_step(plan, s);
+        PT2C_TRY(pt2c_plan_execute_step(plan, s, err));
     }
     plan->shaped = true;
     plan->shape_plans++;

@@ -90,6 +90,10 @@ typedef struct pt2c_step {
     int32_t final_slot;         /* producer: the value it writes */
     bool absorbed;              /* runs inside a producer */
     int64_t closes;             /* a chain's last absorbed step: its producer, else -1 */
+    /* What the kernel raised in this run (an index out of range, ...), read after the
+     * barrier that ends the step. One per step, so a fast thread raising in the next step
+     * cannot be mistaken for a fault of this one. */
+    pt2c_kernel_fault fault;
 } pt2c_step;
 
 /* Time spent in one step, summed over the runs since the last reset (profiling runners). */
@@ -194,7 +198,7 @@ static inline bool pt2c_step_is_view(const pt2c_step *step) {
 void pt2c_plan_count_views(const pt2c_plan *plan, int64_t *aliased, int64_t *copied);
 /* exec.c pieces the eager path uses. */
 void pt2c_plan_prepare_inputs(pt2c_plan *plan);
-void pt2c_plan_execute_step(pt2c_plan *plan, int64_t s);
+pt2c_status pt2c_plan_execute_step(pt2c_plan *plan, int64_t s, pt2c_error *err);
 
 /* The op context used by parse and shape functions (see ops.h for the accessors). */
 struct pt2c_op_ctx {

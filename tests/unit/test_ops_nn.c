@@ -195,7 +195,8 @@ static void oc_run(op_case *c, int nth) {
         return;
     }
     pt2c_kernel_args args = {
-        in, c->step.n_inputs, out, c->n_out, c->step.params, c->plan.scratch, c->plan.cpu, NULL};
+        in,   c->step.n_inputs, out, c->n_out, c->step.params, c->plan.scratch, c->plan.cpu,
+        NULL, &c->step.fault};
     for (int ith = 0; ith < nth; ith++)
         c->step.op->kernel(&args, ith, nth);
 }

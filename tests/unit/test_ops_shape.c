@@ -189,8 +189,9 @@ static pt2c_status mini_run(mini *m, int n_out, bool list_out, int nth) {
         m->buffers[k] = calloc(bytes ? bytes : 1, 1);
         v->t.data = m->buffers[k];
     }
-    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out, m->step.params,
-                             NULL,       m->plan.cpu,      NULL};
+    pt2c_kernel_args args = {
+        m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out,         m->step.params,
+        NULL,       m->plan.cpu,      NULL,        &m->step.fault};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < nth; ith++)
             op->kernel(&args, ith, nth);
@@ -215,8 +216,9 @@ static pt2c_status run_both(mini *m, int n_out, bool list_out) {
     }
     /* Second run on the same plan: kernels only (parse/shape are idempotent here). */
     const pt2c_op_def *op = pt2c_op_find(m->node.target);
-    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out, m->step.params,
-                             NULL,       m->plan.cpu,      NULL};
+    pt2c_kernel_args args = {
+        m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out,         m->step.params,
+        NULL,       m->plan.cpu,      NULL,        &m->step.fault};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < 3; ith++)
             op->kernel(&args, ith, 3);
@@ -624,8 +626,22 @@ TEST(embedding_rows_and_out_of_range) {
     arg_tensor(&m, "weight", PT2C_DTYPE_F32, 2, sw, x12);
     arg_tensor(&m, "indices", PT2C_DTYPE_I64, 1, si, idx);
     EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
-    float want[12] = {8, 9, 10, 11, 8, 9, 10, 11, 0, 0, 0, 0}; /* -1 wraps; 7: zeros */
+    /* PyTorch raises for -1 and 7: the kernel raises the first fault and reads zeros */
+    float want[12] = {8, 9, 10, 11, 0, 0, 0, 0, 0, 0, 0, 0};
     expect_f32(out_t(&m, 0), 12, want);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 1);
+    EXPECT_EQ(m.step.fault.kind, PT2C_FAULT_INDEX);
+    EXPECT_EQ(m.step.fault.value, -1);
+    EXPECT_EQ(m.step.fault.size, 3);
+    EXPECT_EQ(m.step.fault.input, 1);
+    mini_free(&m);
+
+    int64_t good[2] = {0, 2}, sg[1] = {2};
+    mini_init(&m, "torch.ops.aten.embedding.default");
+    arg_tensor(&m, "weight", PT2C_DTYPE_F32, 2, sw, x12);
+    arg_tensor(&m, "indices", PT2C_DTYPE_I64, 1, sg, good);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 0);
     mini_free(&m);
 }
 
