@@ -56,14 +56,16 @@ PT2C_BIN="$PWD/build/pt2c" PT2C_BIN_ASAN="$PWD/build-asan/pt2c" \
 # The whole-zoo pipelines of pt2c opt (test_passes, test_write, test_decompose) and the
 # Hugging Face ones run in the release pass only: under the sanitizers every zoo model
 # already runs the default passes (test_run), and each pass, each decomposition rule and the
-# writer have their own small cases here.
+# writer have their own small cases here. The OpInfo subset (test_opinfo) too: its time is
+# torch exporting samples, and the kernels it reaches have their own cases under ASan.
 echo "== oracle tests again, every pt2c call through the ASan+UBSan build"
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1" \
 UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
 PT2C_BIN="$PWD/build-asan/pt2c" python3 -m pytest tests/oracle -q -p no:cacheprovider \
     -k "not under_sanitizers and not emulated and not zoo_full_pipeline \
         and not zoo_round_trip and not hf_full_pipeline \
-        and not zoo_op_multiset_equals_run_decompositions and not hf_decompose"
+        and not zoo_op_multiset_equals_run_decompositions and not hf_decompose \
+        and not opinfo"
 
 echo "== fuzzing (libFuzzer, ASan+UBSan), ${PT2C_FUZZ_SECONDS:-60}s per target"
 scripts/fuzz.sh "${PT2C_FUZZ_SECONDS:-60}"
