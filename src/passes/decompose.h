@@ -144,6 +144,11 @@ pt2c_status dec_emit_reshape(pt2c_decomposer *d, const char *x, const dec_shape 
                              const char **out);
 pt2c_status dec_emit_permute(pt2c_decomposer *d, const char *x, const dec_shape *xs,
                              const int64_t *perm, dec_shape *out_shape, const char **out);
+/* convolution(args) (9 arguments, args[0] the input) writing n's output; an unbatched input
+ * (rank k + 1 for k spatial dims) is unsqueezed first and the result squeezed, as ATen's
+ * batchify does (decompose_nn.c). */
+pt2c_status dec_emit_convolution(pt2c_decomposer *d, const pt2c_node *n, pt2c_named_arg *args,
+                                 int32_t k, bool *done);
 pt2c_status dec_rule_lstm(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_gru(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_rnn_tanh(pt2c_decomposer *d, const pt2c_node *n, bool *done);

@@ -30,6 +30,55 @@ static bool ints_k(const pt2c_node *n, const char *arg_name, int64_t dflt, int32
 /* ---------------------------------------------------------------------------------------- */
 /* Convolution with a padding mode                                                          */
 
+/* unsqueeze(x, 0) of a static x. */
+static pt2c_status unsqueeze0(pt2c_decomposer *d, const char *x, const dec_shape *xs, dec_shape *us,
+                              const char **out) {
+    *us = *xs;
+    us->rank = xs->rank + 1;
+    us->size[0] = 1;
+    us->stride[0] = xs->size[0] * xs->stride[0];
+    memcpy(&us->size[1], xs->size, sizeof *xs->size * (size_t)xs->rank);
+    memcpy(&us->stride[1], xs->stride, sizeof *xs->stride * (size_t)xs->rank);
+    pt2c_named_arg args[] = {dec_tensor("self", x), dec_int("dim", 0)};
+    return dec_emit(d, ATEN("unsqueeze.default"), args, 2, us, NULL, out);
+}
+
+/* convolution(args) of an unsqueezed input, then squeeze.dims(0) writing n's output. */
+static pt2c_status convolution_squeezed(pt2c_decomposer *d, const pt2c_node *n,
+                                        const pt2c_named_arg *args, bool *done) {
+    dec_shape os, cs;
+    if (!dec_shape_of(d, dec_output(n), &os))
+        return PT2C_OK;
+    cs = os;
+    cs.rank = os.rank + 1;
+    cs.size[0] = 1;
+    memcpy(&cs.size[1], os.size, sizeof *os.size * (size_t)os.rank);
+    dec_contiguous(&cs);
+    const char *c;
+    PT2C_TRY(dec_emit(d, ATEN("convolution.default"), args, 9, &cs, NULL, &c));
+    int64_t zero = 0;
+    pt2c_named_arg a[] = {dec_tensor("self", c), dec_ints(d, "dim", &zero, 1)};
+    *done = true;
+    return dec_emit_like(d, ATEN("squeeze.dims"), a, 2, n);
+}
+
+pt2c_status dec_emit_convolution(pt2c_decomposer *d, const pt2c_node *n, pt2c_named_arg *args,
+                                 int32_t k, bool *done) {
+    const char *x = args[0].arg.name, *out = dec_output(n);
+    const pt2c_tensor_meta *xm = dec_meta_of(d, x);
+    dec_shape xs, os, us;
+    if (!xm || !out || (xm->rank != k + 1 && xm->rank != k + 2))
+        return PT2C_OK;
+    if (xm->rank == k + 2) {
+        *done = true;
+        return dec_emit_like(d, ATEN("convolution.default"), args, 9, n);
+    }
+    if (!dec_shape_of(d, x, &xs) || !dec_shape_of(d, out, &os))
+        return PT2C_OK; /* (symbolic: the unsqueezed layouts are not computed) */
+    PT2C_TRY(unsqueeze0(d, x, &xs, &us, &args[0].arg.name));
+    return convolution_squeezed(d, n, args, done);
+}
+
 /* conv{1,2}d.padding (ATen's _convolution_mode): 'valid' is convolution with padding [0];
  * 'same' pads dilation * (kernel - 1) in total per dim, the odd element after (a
  * constant_pad_nd of the input), the rest symmetric in the convolution. */
@@ -39,10 +88,11 @@ static pt2c_status conv_padding(pt2c_decomposer *d, const pt2c_node *n, int32_t 
     const char *x = dec_input(n, "input"), *w = dec_input(n, "weight");
     const pt2c_arg *mode = pt2c_node_arg(n, "padding");
     const char *m = !mode ? "valid" : mode->kind == PT2C_ARG_STRING ? mode->str : NULL;
-    if (!m || !dec_shape_of(d, x, &xs) || !dec_shape_of(d, w, &ws) || xs.rank != k + 2 ||
-        ws.rank != k + 2 || !ints_k(n, "stride", 1, k, stride) ||
+    if (!m || !dec_shape_of(d, x, &xs) || !dec_shape_of(d, w, &ws) || ws.rank != k + 2 ||
+        (xs.rank != k + 2 && xs.rank != k + 1) || !ints_k(n, "stride", 1, k, stride) ||
         !ints_k(n, "dilation", 1, k, dilation) || !dec_get_int(n, "groups", 1, &groups))
-        return PT2C_OK; /* unbatched input: ATen's batchify adds unsqueeze/squeeze, kept */
+        return PT2C_OK;
+    bool unbatched = xs.rank == k + 1;
     bool valid = strcmp(m, "valid") == 0, asymmetric = false;
     if (!valid && strcmp(m, "same") != 0)
         return PT2C_OK;
@@ -57,6 +107,13 @@ static pt2c_status conv_padding(pt2c_decomposer *d, const pt2c_node *n, int32_t 
         }
     }
     const char *in = x;
+    if (unbatched) { /* ATen's batchify first (the output's layout must be static too) */
+        dec_shape os, us;
+        if (!dec_shape_of(d, dec_output(n), &os))
+            return PT2C_OK;
+        PT2C_TRY(unsqueeze0(d, x, &xs, &us, &in));
+        xs = us;
+    }
     if (asymmetric) {
         if (!dec_is_contiguous(&xs))
             return PT2C_OK;
@@ -64,7 +121,7 @@ static pt2c_status conv_padding(pt2c_decomposer *d, const pt2c_node *n, int32_t 
         for (int32_t i = 0; i < k; i++)
             ps.size[i + 2] += pad_nd[2 * (k - 1 - i) + 1];
         dec_contiguous(&ps);
-        pt2c_named_arg a[] = {dec_tensor("self", x), dec_ints(d, "pad", pad_nd, 2 * k)};
+        pt2c_named_arg a[] = {dec_tensor("self", in), dec_ints(d, "pad", pad_nd, 2 * k)};
         PT2C_TRY(dec_emit(d, ATEN("constant_pad_nd.default"), a, 2, &ps, NULL, &in));
     }
     bool has_bias;
@@ -79,6 +136,8 @@ static pt2c_status conv_padding(pt2c_decomposer *d, const pt2c_node *n, int32_t 
         dec_ints(d, "output_padding", zeros, valid ? 1 : k),
         dec_int("groups", groups),
     };
+    if (unbatched)
+        return convolution_squeezed(d, n, args, done);
     *done = true;
     return dec_emit_like(d, ATEN("convolution.default"), args, 9, n);
 }

@@ -17,7 +17,8 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Renames: the same computation under its Core ATen name                                   */
 
-/* conv1d/2d/3d -> convolution(..., transposed=False, output_padding=0). */
+/* conv1d/2d/3d -> convolution(..., transposed=False, output_padding=0); unbatched inputs
+ * unsqueezed and squeezed back. */
 static pt2c_status conv(pt2c_decomposer *d, const pt2c_node *n, int32_t k, bool transposed,
                         bool *done) {
     int64_t stride[3], padding[3], dilation[3], out_pad[3], groups;
@@ -53,8 +54,7 @@ static pt2c_status conv(pt2c_decomposer *d, const pt2c_node *n, int32_t k, bool 
     };
     if (!args[0].arg.name || !args[1].arg.name)
         return PT2C_OK;
-    *done = true;
-    return dec_emit_like(d, ATEN("convolution.default"), args, 9, n);
+    return dec_emit_convolution(d, n, args, k, done);
 }
 static pt2c_status conv1d(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     return conv(d, n, 1, false, done);

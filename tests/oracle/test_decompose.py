@@ -235,7 +235,8 @@ class Creation(nn.Module):
 
 class ConvPadding(nn.Module):
     """conv1d/conv2d with padding='same' (odd kernels: symmetric; even kernel or dilation:
-    constant_pad_nd first) and 'valid' (with a stride)."""
+    constant_pad_nd first) and 'valid' (with a stride); unbatched inputs (ATen's batchify
+    unsqueezes and squeezes), with a padding mode or without, transposed too."""
 
     def __init__(self):
         super().__init__()
@@ -248,7 +249,9 @@ class ConvPadding(nn.Module):
 
     def forward(self, x1, x2):
         return (self.c1(x1), self.c1e(x1), self.c1v(x1), self.c2(x2), self.c2e(x2),
-                self.c2v(x2))
+                self.c2v(x2), self.c1(x1[0]), self.c1e(x1[1]), self.c1v(x1[0]), self.c2e(x2[0]),
+                F.conv1d(x1[0], self.c1.weight, padding=1),
+                F.conv_transpose1d(x1[0], self.c1v.weight.transpose(0, 1)))
 
 
 class PoolNorm(nn.Module):
@@ -480,6 +483,25 @@ def test_dynamic_batch_keeps_what_needs_literal_sizes(tmp_path):
         with torch.no_grad():
             np.testing.assert_allclose(np.load(tmp_path / f"o{b}" / "output_0.npy"),
                                        leaves(model(xb))[0], rtol=1e-4, atol=1e-5)
+
+
+class FlashLogsumexp(nn.Module):
+    def forward(self, q):
+        out, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, q, q)
+        return out, lse
+
+
+def test_flash_attention_whose_logsumexp_is_read_stays(tmp_path):
+    """torch/_decomp's flash attention returns the math path's attention weights where the
+    kernel returns logsumexp: with that output read, the rule declines and the op stays."""
+    q = torch.randn(1, 2, 4, 8, generator=_g())
+    ep = torch.export.export(FlashLogsumexp(), (q,))
+    src, dst = tmp_path / "flash.pt2", tmp_path / "flash-dec.pt2"
+    torch.export.save(ep, str(src))
+    r = run_pt2c("opt", src, "-o", dst, "--passes", "decompose", "--quiet", timeout=300)
+    assert r.returncode == 0, r.stderr
+    got = torch.export.load(str(dst))
+    assert op_counts(got) == op_counts(ep) and got.dialect == "TRAINING"
 
 
 class DynLayers(nn.Module):
