@@ -402,6 +402,27 @@ pt2c_status dec_emit_retarget(pt2c_decomposer *d, const pt2c_node *n, const char
     return make_node(d, target, args, n_args, n->outputs, n->n_outputs, name);
 }
 
+typedef struct use_finder {
+    const char *value;
+    bool found;
+} use_finder;
+
+static void find_use(void *user, const char **name) {
+    use_finder *f = user;
+    if (*name && strcmp(*name, f->value) == 0)
+        f->found = true;
+}
+
+bool dec_value_used(pt2c_decomposer *d, const char *value) {
+    use_finder f = {value, false};
+    for (int64_t i = 0; i < d->g->n_nodes && !f.found; i++)
+        for (int32_t k = 0; k < d->g->nodes[i].n_inputs; k++)
+            pt2c_arg_visit_names(&d->g->nodes[i].inputs[k].arg, find_use, &f);
+    for (int32_t k = 0; k < d->g->n_outputs && !f.found; k++)
+        pt2c_arg_visit_names(&d->g->outputs[k], find_use, &f);
+    return f.found;
+}
+
 pt2c_status dec_alias(pt2c_decomposer *d, const char *value, const char *to) {
     if (d->n_renamed == d->cap_renamed) {
         int64_t cap = 2 * d->cap_renamed + 16;

@@ -117,6 +117,8 @@ pt2c_status dec_emit_list(pt2c_decomposer *d, const char *target, const pt2c_nam
 /* A node of n's kind kept as is but with another target and arguments, outputs unchanged. */
 pt2c_status dec_emit_retarget(pt2c_decomposer *d, const pt2c_node *n, const char *target,
                               const pt2c_named_arg *args, int32_t n_args);
+/* Whether any node of the graph or the graph's outputs reads value. */
+bool dec_value_used(pt2c_decomposer *d, const char *value);
 /* A value name nothing uses yet (base, base_1, ...), reserved: a rule that emits a result
  * under it gets it described by that emit. */
 const char *dec_fresh(pt2c_decomposer *d, const char *base);
@@ -142,10 +144,26 @@ pt2c_status dec_emit_reshape(pt2c_decomposer *d, const char *x, const dec_shape 
                              const char **out);
 pt2c_status dec_emit_permute(pt2c_decomposer *d, const char *x, const dec_shape *xs,
                              const int64_t *perm, dec_shape *out_shape, const char **out);
+/* convolution(args) (9 arguments, args[0] the input) writing n's output; an unbatched input
+ * (rank k + 1 for k spatial dims) is unsqueezed first and the result squeezed, as ATen's
+ * batchify does (decompose_nn.c). */
+pt2c_status dec_emit_convolution(pt2c_decomposer *d, const pt2c_node *n, pt2c_named_arg *args,
+                                 int32_t k, bool *done);
 pt2c_status dec_rule_lstm(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_gru(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_rnn_tanh(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_rnn_relu(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 
-/* Rules of decompose_math.c and decompose_shape.c (the table is in decompose_rules.c). */
+/* Rules of decompose_nn.c, decompose_math.c and decompose_shape.c (the table is in
+ * decompose_rules.c). */
+pt2c_status dec_rule_conv1d_padding(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_conv2d_padding(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_conv3d_padding(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_max_pool1d(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_instance_norm(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_upsample_nearest(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_upsample_nearest_exact(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_upsample_linear1d(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_clamp_min(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_clamp_max(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_clamp_min_tensor(pt2c_decomposer *d, const pt2c_node *n, bool *done);
@@ -184,6 +202,7 @@ pt2c_status dec_rule_triu(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_roll(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_diff(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_repeat_interleave(pt2c_decomposer *d, const pt2c_node *n, bool *done);
+pt2c_status dec_rule_repeat_interleave_tensor(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_zeros_like(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_ones_like(pt2c_decomposer *d, const pt2c_node *n, bool *done);
 pt2c_status dec_rule_empty_like(pt2c_decomposer *d, const pt2c_node *n, bool *done);

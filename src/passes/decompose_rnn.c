@@ -1,8 +1,9 @@
 /*
- * decompose_rnn.c - lstm.input and gru.input unrolled over time as torch/_decomp writes them
- * (lstm_impl / gru_impl with one_layer_lstm / one_layer_rnn): per layer, the input
- * projection for all steps at once (linear), then per step the hidden projection, the gates
- * (chunk, sigmoid, tanh) and the state update; the steps' outputs are concatenated.
+ * decompose_rnn.c - lstm.input, gru.input, rnn_tanh.input and rnn_relu.input unrolled over
+ * time as torch/_decomp writes them (lstm_impl / gru_impl / rnn_tanh_input with
+ * one_layer_lstm / one_layer_rnn): per layer, the input projection for all steps at once
+ * (linear), then per step the hidden projection, the gates (chunk, sigmoid, tanh; a plain
+ * RNN: tanh or relu of the sum) and the state update; the steps' outputs are concatenated.
  *
  * Unidirectional, without projections and in eval only (no dropout between layers); other
  * forms stay one node (pt2c runs them natively).
@@ -136,7 +137,8 @@ static pt2c_status cat(pt2c_decomposer *d, const char *const *xs, int64_t n, int
     pt2c_named_arg args[] = {
         {"tensors", {.kind = PT2C_ARG_TENSORS, .items = items, .n_items = n}, PT2C_PASS_POSITIONAL},
         dec_int("dim", dim)};
-    return dec_emit(d, ATEN("cat.default"), args, 2, &os, out_name, out);
+    /* (dim 0 is the default, which torch.cat's trace does not write) */
+    return dec_emit(d, ATEN("cat.default"), args, dim == 0 ? 1 : 2, &os, out_name, out);
 }
 
 /* stack(xs, 0) as Core ATen writes it: cat along dim 0, then a view splitting it, named out. */
@@ -339,4 +341,54 @@ pt2c_status dec_rule_gru(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     PT2C_TRY(stack0(d, hn, a.layers, n->outputs[1].name));
     *done = true;
     return PT2C_OK;
+}
+
+/* rnn_tanh / rnn_relu (one_layer_rnn with a plain cell): per step,
+ * nonlinearity(linear(h, w_hh, b_hh) + the step's input projection). */
+static pt2c_status simple_rnn(pt2c_decomposer *d, const pt2c_node *n, const char *nonlinearity,
+                              bool *done) {
+    rnn_args a;
+    const char *hx = dec_input(n, "hx");
+    dec_shape hs;
+    if (!read_args(d, n, 2, &a) || !dec_shape_of(d, hx, &hs) || hs.rank != 3 ||
+        hs.size[0] != a.layers)
+        return PT2C_OK;
+    const char **step_out = PT2C_ARENA_ARRAY(d->pass->scratch, const char *, a.steps);
+    const char **pre_steps = PT2C_ARENA_ARRAY(d->pass->scratch, const char *, a.steps);
+    const char *h0[MAX_LAYERS], *hn[MAX_LAYERS];
+    if (!step_out || !pre_steps)
+        return nomem(d);
+    const char *x;
+    PT2C_TRY(time_major(d, &a, &x));
+    PT2C_TRY(unbind0(d, hx, h0));
+    for (int64_t layer = 0; layer < a.layers; layer++) {
+        const char *pre, *hcur;
+        bool ok;
+        PT2C_TRY(linear(d, x, param(&a, layer, 0), param(&a, layer, 2), &pre, &ok));
+        if (!ok)
+            return PT2C_OK;
+        PT2C_TRY(unsqueeze0(d, h0[layer], &hcur));
+        PT2C_TRY(unbind0(d, pre, pre_steps));
+        for (int64_t t = 0; t < a.steps; t++) {
+            const char *hlin, *sum;
+            PT2C_TRY(linear(d, hcur, param(&a, layer, 1), param(&a, layer, 3), &hlin, &ok));
+            if (!ok)
+                return PT2C_OK;
+            PT2C_TRY(binary(d, ATEN("add.Tensor"), hlin, pre_steps[t], &sum));
+            PT2C_TRY(unary(d, nonlinearity, sum, &hcur));
+            step_out[t] = hcur;
+        }
+        PT2C_TRY(cat(d, step_out, a.steps, 0, NULL, &x));
+        PT2C_TRY(squeeze0(d, hcur, NULL, &hn[layer]));
+    }
+    PT2C_TRY(emit_output(d, &a, x, n->outputs[0].name));
+    PT2C_TRY(stack0(d, hn, a.layers, n->outputs[1].name));
+    *done = true;
+    return PT2C_OK;
+}
+pt2c_status dec_rule_rnn_tanh(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    return simple_rnn(d, n, ATEN("tanh.default"), done);
+}
+pt2c_status dec_rule_rnn_relu(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    return simple_rnn(d, n, ATEN("relu.default"), done);
 }

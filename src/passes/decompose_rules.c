@@ -17,7 +17,8 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Renames: the same computation under its Core ATen name                                   */
 
-/* conv1d/2d/3d -> convolution(..., transposed=False, output_padding=0). */
+/* conv1d/2d/3d -> convolution(..., transposed=False, output_padding=0); unbatched inputs
+ * unsqueezed and squeezed back. */
 static pt2c_status conv(pt2c_decomposer *d, const pt2c_node *n, int32_t k, bool transposed,
                         bool *done) {
     int64_t stride[3], padding[3], dilation[3], out_pad[3], groups;
@@ -53,8 +54,7 @@ static pt2c_status conv(pt2c_decomposer *d, const pt2c_node *n, int32_t k, bool 
     };
     if (!args[0].arg.name || !args[1].arg.name)
         return PT2C_OK;
-    *done = true;
-    return dec_emit_like(d, ATEN("convolution.default"), args, 9, n);
+    return dec_emit_convolution(d, n, args, k, done);
 }
 static pt2c_status conv1d(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     return conv(d, n, 1, false, done);
@@ -295,6 +295,26 @@ static pt2c_status chunk(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     return split_sizes(d, n, (in.size[k] + chunks - 1) / chunks, dim, done);
 }
 
+/* split(sizes) -> split_with_sizes with the same sizes (literal or symbolic). */
+static pt2c_status split_list(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    bool has_sizes, has_dim;
+    pt2c_named_arg args[] = {dec_tensor("self", dec_input(n, "self")),
+                             dec_copy_arg(n, "split_size", "split_sizes", &has_sizes),
+                             dec_copy_arg(n, "dim", "dim", &has_dim)};
+    if (!args[0].arg.name || !has_sizes)
+        return PT2C_OK;
+    *done = true;
+    return dec_emit_retarget(d, n, ATEN("split_with_sizes.default"), args, has_dim ? 3 : 2);
+}
+
+/* _unsafe_index -> index with the same indices. */
+static pt2c_status unsafe_index(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    if (!dec_input(n, "self") || !pt2c_node_arg(n, "indices"))
+        return PT2C_OK;
+    *done = true;
+    return dec_emit_like(d, ATEN("index.Tensor"), n->inputs, n->n_inputs, n);
+}
+
 /* unbind(dim) -> a slice of each index, then squeeze.dims. */
 static pt2c_status unbind(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     dec_shape in;
@@ -515,6 +535,16 @@ static pt2c_status dropout_eval_alias(pt2c_decomposer *d, const pt2c_node *n, bo
         return PT2C_OK;
     *done = true;
     return dec_alias(d, dec_output(n), dec_input(n, "input"));
+}
+
+/* eval in-place dropouts (dropout_, alpha_dropout_, feature_dropout_, ...) -> nothing:
+ * ATen's _dropout_impl returns its input untouched (functionalize leaves them in place). */
+static pt2c_status dropout_eval_in_place(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    bool train;
+    if (!dec_get_bool(n, "train", true, &train) || train || !dec_input(n, "self") || !dec_output(n))
+        return PT2C_OK;
+    *done = true;
+    return dec_alias(d, dec_output(n), dec_input(n, "self"));
 }
 
 /* eval dropout -> clone. */
@@ -1172,6 +1202,17 @@ static pt2c_status sdpa(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     return dec_emit(d, ATEN("permute.default"), a15, 2, &fin, out, NULL);
 }
 
+/* _scaled_dot_product_flash_attention_for_cpu -> the math path as sdpa (torch/_decomp
+ * writes both through _scaled_dot_product_attention_math), when nothing reads its logsumexp
+ * (the math path's second result is the attention weights, not that). */
+static pt2c_status flash_attention_cpu(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    if (n->n_outputs != 2 || n->outputs[0].kind != PT2C_ARG_TENSOR ||
+        (n->outputs[1].kind == PT2C_ARG_TENSOR && n->outputs[1].name &&
+         dec_value_used(d, n->outputs[1].name)))
+        return PT2C_OK;
+    return sdpa(d, n, done);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* The table                                                                                */
 
@@ -1240,6 +1281,22 @@ static const struct {
     {ATEN("alpha_dropout.default"), dropout_eval_alias},
     {ATEN("feature_alpha_dropout.default"), dropout_eval_alias},
     {ATEN("feature_dropout.default"), dropout_eval_alias},
+    {ATEN("dropout_.default"), dropout_eval_in_place},
+    {ATEN("alpha_dropout_.default"), dropout_eval_in_place},
+    {ATEN("feature_dropout_.default"), dropout_eval_in_place},
+    {ATEN("feature_alpha_dropout_.default"), dropout_eval_in_place},
+    {ATEN("split.sizes"), split_list},
+    {ATEN("_unsafe_index.Tensor"), unsafe_index},
+    {ATEN("_scaled_dot_product_flash_attention_for_cpu.default"), flash_attention_cpu},
+    /* decompose_nn.c */
+    {ATEN("conv1d.padding"), dec_rule_conv1d_padding},
+    {ATEN("conv2d.padding"), dec_rule_conv2d_padding},
+    {ATEN("conv3d.padding"), dec_rule_conv3d_padding},
+    {ATEN("max_pool1d.default"), dec_rule_max_pool1d},
+    {ATEN("instance_norm.default"), dec_rule_instance_norm},
+    {ATEN("upsample_nearest1d.vec"), dec_rule_upsample_nearest},
+    {ATEN("_upsample_nearest_exact2d.vec"), dec_rule_upsample_nearest_exact},
+    {ATEN("upsample_linear1d.vec"), dec_rule_upsample_linear1d},
     /* decompose_math.c */
     {ATEN("clamp_min.default"), dec_rule_clamp_min},
     {ATEN("clamp_max.default"), dec_rule_clamp_max},
@@ -1289,6 +1346,7 @@ static const struct {
     {ATEN("roll.default"), dec_rule_roll},
     {ATEN("diff.default"), dec_rule_diff},
     {ATEN("repeat_interleave.self_int"), dec_rule_repeat_interleave},
+    {ATEN("repeat_interleave.self_Tensor"), dec_rule_repeat_interleave_tensor},
     {ATEN("zeros_like.default"), dec_rule_zeros_like},
     {ATEN("ones_like.default"), dec_rule_ones_like},
     {ATEN("empty_like.default"), dec_rule_empty_like},
@@ -1297,6 +1355,8 @@ static const struct {
     /* decompose_rnn.c */
     {ATEN("lstm.input"), dec_rule_lstm},
     {ATEN("gru.input"), dec_rule_gru},
+    {ATEN("rnn_tanh.input"), dec_rule_rnn_tanh},
+    {ATEN("rnn_relu.input"), dec_rule_rnn_relu},
 };
 
 dec_rule dec_find_rule(const char *target) {

@@ -517,3 +517,60 @@ pt2c_status dec_rule_new_full(pt2c_decomposer *d, const pt2c_node *n, bool *done
 pt2c_status dec_rule_new_empty(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
     return new_filled(d, n, false, done);
 }
+
+/* repeat_interleave(x, repeats tensor, dim, output_size) -> index_select(x, dim,
+ * repeat_interleave(repeats)) (ATen's CompositeImplicit kernel): x flattened without dim, a
+ * 0-d or one-element repeats viewed as [1] and expanded over the dim. The index's length is
+ * the output's (data-dependent, unbacked) size along dim, shared with the result. */
+pt2c_status dec_rule_repeat_interleave_tensor(pt2c_decomposer *d, const pt2c_node *n, bool *done) {
+    dec_shape xs, rs;
+    int64_t dim = 0, k = 0;
+    const char *x = dec_input(n, "self"), *r = dec_input(n, "repeats"), *out = dec_output(n);
+    const pt2c_tensor_meta *om = dec_meta_of(d, out);
+    const pt2c_arg *da = pt2c_node_arg(n, "dim"), *os = pt2c_node_arg(n, "output_size");
+    bool flat = !da || da->kind == PT2C_ARG_NONE;
+    if (!out || !om || !dec_shape_of(d, x, &xs) || !dec_shape_of(d, r, &rs) || rs.rank > 1 ||
+        (!flat && (!dec_get_int(n, "dim", 0, &dim) || !dec_norm_dim(dim, xs.rank, &k))) ||
+        (os && os->kind != PT2C_ARG_NONE && os->kind != PT2C_ARG_INT) ||
+        om->rank != (flat ? 1 : xs.rank))
+        return PT2C_OK;
+    const char *in = x, *reps = r, *idx;
+    dec_shape fs = xs;
+    if (flat && xs.rank != 1) {
+        int64_t numel = dec_numel(&xs);
+        PT2C_TRY(dec_emit_reshape(d, x, &xs, &numel, 1, NULL, &in));
+        dec_shape_of(d, in, &fs);
+    }
+    if (rs.rank == 0 || rs.size[0] == 1) {
+        int64_t one = 1, len = fs.size[k];
+        dec_shape vs, es;
+        const char *v;
+        PT2C_TRY(dec_emit_reshape(d, r, &rs, &one, 1, NULL, &v));
+        dec_shape_of(d, v, &vs);
+        dec_expand(&vs, &len, 1, &es);
+        pt2c_named_arg a[] = {dec_tensor("self", v), dec_ints(d, "size", &len, 1)};
+        PT2C_TRY(dec_emit(d, ATEN("expand.default"), a, 2, &es, NULL, &reps));
+    } else if (rs.size[0] != fs.size[k]) {
+        return PT2C_OK;
+    }
+    pt2c_tensor_meta *im = PT2C_ARENA_NEW(&d->pass->prog->arena, pt2c_tensor_meta);
+    pt2c_sym *stride = PT2C_ARENA_NEW(&d->pass->prog->arena, pt2c_sym);
+    if (!im || !stride)
+        return nomem(d);
+    *im = *om;
+    *stride = (pt2c_sym){.i = 1};
+    im->dtype = rs.dtype;
+    im->rank = 1;
+    im->sizes = &om->sizes[k];
+    im->strides = stride;
+    im->storage_offset = (pt2c_sym){.i = 0};
+    im->requires_grad = false;
+    pt2c_named_arg a1[] = {
+        dec_tensor("repeats", reps),
+        dec_kw((pt2c_named_arg){"output_size", os ? *os : (pt2c_arg){0}, PT2C_PASS_KEYWORD})};
+    PT2C_TRY(dec_emit_meta(d, ATEN("repeat_interleave.Tensor"), a1,
+                           os && os->kind == PT2C_ARG_INT ? 2 : 1, im, NULL, &idx));
+    pt2c_named_arg a2[] = {dec_tensor("self", in), dec_int("dim", dim), dec_tensor("index", idx)};
+    *done = true;
+    return dec_emit_like(d, ATEN("index_select.default"), a2, 3, n);
+}

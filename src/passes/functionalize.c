@@ -15,7 +15,8 @@
  *
  * Left as they are: writes whose base is a placeholder (user inputs and buffers: the
  * runtime and the signature's mutation outputs handle those), views with no inverse here
- * (expand, as_strided, ...), and in-place ops without a functional twin in pt2c's table.
+ * (expand, as_strided, ...), in-place ops without a functional twin in pt2c's table, and
+ * eval-mode in-place dropouts (they write nothing; their result is tracked as an alias).
  */
 #include "passes/passes.h"
 
@@ -238,6 +239,19 @@ static bool takes_input(const char *target) {
     return false;
 }
 
+/* An eval-mode in-place dropout writes nothing (ATen's _dropout_impl returns its input), and
+ * its functional twin would be a clone where PyTorch has nothing: left for decompose. */
+static bool writes_nothing(const pt2c_node *n) {
+    static const char *const ops[] = {
+        "torch.ops.aten.dropout_.default", "torch.ops.aten.alpha_dropout_.default",
+        "torch.ops.aten.feature_dropout_.default", "torch.ops.aten.feature_alpha_dropout_.default"};
+    const pt2c_arg *train = pt2c_node_arg(n, "train");
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
+        if (strcmp(n->target, ops[k]) == 0)
+            return train && train->kind == PT2C_ARG_BOOL && !train->b;
+    return false;
+}
+
 /* The functional twin of an in-place aten op ("add_.Tensor" -> "add.Tensor"), if pt2c has a
  * kernel for it. */
 static const char *functional_target(fstate *s, const char *target) {
@@ -369,7 +383,8 @@ static pt2c_status functionalize_write(fstate *s, const pt2c_node *n, bool *done
         return PT2C_OK;
     int64_t self = find_info(s, n->inputs[0].arg.name);
     const char *target = functional_target(s, n->target);
-    if (self < 0 || !target || s->info[s->info[self].root].is_placeholder || !invertible(s, self))
+    if (self < 0 || !target || writes_nothing(n) || s->info[s->info[self].root].is_placeholder ||
+        !invertible(s, self))
         return PT2C_OK;
     pt2c_named_arg *args = PT2C_ARENA_ARRAY(&s->ctx->prog->arena, pt2c_named_arg, n->n_inputs + 1);
     if (!args)
@@ -444,7 +459,8 @@ pt2c_status pt2c_pass_functionalize(pt2c_pass_ctx *ctx) {
         PT2C_TRY(r.st);
         PT2C_TRY(emit(&s, &copy));
         /* Record what it made: a view of its (resolved) self, or new roots. */
-        view_kind vk = view_of(n->target);
+        /* (an eval dropout_ stays, its result an alias of its input, as alias is) */
+        view_kind vk = writes_nothing(n) ? VIEW_ALIAS : view_of(n->target);
         int64_t parent = find_info(&s, self);
         if (vk != VIEW_NONE && parent >= 0 && n->n_outputs == 1 &&
             n->outputs[0].kind == PT2C_ARG_TENSOR) {

@@ -233,6 +233,91 @@ class Creation(nn.Module):
                 torch.zeros_like(x, dtype=torch.int64))
 
 
+class ConvPadding(nn.Module):
+    """conv1d/conv2d with padding='same' (odd kernels: symmetric; even kernel or dilation:
+    constant_pad_nd first) and 'valid' (with a stride); unbatched inputs (ATen's batchify
+    unsqueezes and squeezes), with a padding mode or without, transposed too."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(3, 4, 3, padding="same")
+        self.c1e = nn.Conv1d(3, 4, 4, padding="same", bias=False)
+        self.c1v = nn.Conv1d(3, 4, 3, padding="valid", stride=2)
+        self.c2 = nn.Conv2d(3, 4, 3, padding="same")
+        self.c2e = nn.Conv2d(3, 4, (2, 3), padding="same", dilation=(1, 2), bias=False)
+        self.c2v = nn.Conv2d(3, 4, 3, padding="valid", stride=2, groups=1)
+
+    def forward(self, x1, x2):
+        return (self.c1(x1), self.c1e(x1), self.c1v(x1), self.c2(x2), self.c2e(x2),
+                self.c2v(x2), self.c1(x1[0]), self.c1e(x1[1]), self.c1v(x1[0]), self.c2e(x2[0]),
+                F.conv1d(x1[0], self.c1.weight, padding=1),
+                F.conv_transpose1d(x1[0], self.c1v.weight.transpose(0, 1)))
+
+
+class PoolNorm(nn.Module):
+    """max_pool1d (default stride; padding, dilation and ceil_mode; unbatched), instance_norm
+    (input statistics, affine or not, 1-D and 2-D; eval with running statistics)."""
+
+    def __init__(self):
+        super().__init__()
+        self.in1 = nn.InstanceNorm1d(3, affine=True)
+        self.in2 = nn.InstanceNorm2d(3)
+        self.in2r = nn.InstanceNorm2d(3, affine=True, track_running_stats=True)
+        self.in2r.running_mean.uniform_(-0.5, 0.5)
+        self.in2r.running_var.uniform_(0.5, 1.5)
+
+    def forward(self, x1, x2):
+        return (F.max_pool1d(x1, 2), F.max_pool1d(x1, 3, 2, 1, ceil_mode=True),
+                F.max_pool1d(x1, 2, 1, 0, 2), F.max_pool1d(x1[0], 3, 1, 1),
+                self.in1(x1), self.in2(x2), self.in2r(x2))
+
+
+class Upsample(nn.Module):
+    """nearest 1-D (.vec by scale and by size), nearest-exact 2-D (.vec), linear 1-D (scale,
+    size, align_corners, a fractional scale), _unsafe_index. upsample_nearest2d.default and
+    _upsample_nearest_exact2d.default stay: run_decompositions() keeps them too."""
+
+    def forward(self, x1, x2, i):
+        return (F.interpolate(x1, scale_factor=2, mode="nearest"),
+                F.interpolate(x1, size=11, mode="nearest"),
+                torch.ops.aten.upsample_nearest2d.default(x2, [7, 9]),
+                F.interpolate(x2, scale_factor=2, mode="nearest-exact"),
+                F.interpolate(x2, size=(3, 8), mode="nearest-exact"),
+                torch.ops.aten._upsample_nearest_exact2d.default(x2, [8, 7]),
+                F.interpolate(x1, scale_factor=2, mode="linear"),
+                F.interpolate(x1, size=11, mode="linear", align_corners=True),
+                F.interpolate(x1, size=1, mode="linear", align_corners=True),
+                F.interpolate(x1, scale_factor=1.5, mode="linear"),
+                torch.ops.aten._unsafe_index(x2, [None, None, i]))
+
+
+class PlainRNN(nn.Module):
+    """rnn_tanh (time-major, 2 layers, initial state given) and rnn_relu (batch-first, no
+    biases), final states used; flash attention for CPU called directly; split.sizes."""
+
+    def __init__(self):
+        super().__init__()
+        self.tanh = nn.RNN(3, 4, 2)
+        self.relu = nn.RNN(3, 5, 1, nonlinearity="relu", batch_first=True, bias=False)
+
+    def forward(self, x, h, q):
+        y, hn = self.tanh(x, h)
+        z, zn = self.relu(x.transpose(0, 1))
+        att = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, q * 2, q + 1)[0]
+        causal = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
+            q, q, q, is_causal=True, scale=0.25)[0]
+        return (y, hn, z, zn, att, causal, *torch.ops.aten.split.sizes(q, [2, 3], 2))
+
+
+class RepeatTensor(nn.Module):
+    """repeat_interleave with a tensor of repeats: along a dim, with output_size, and a
+    one-element repeats over the flattened input (the result's size is data-dependent)."""
+
+    def forward(self, x, r):
+        return (x.repeat_interleave(r, 0) * 2, x.repeat_interleave(r, 0, output_size=6),
+                x.repeat_interleave(r[:1] + 1))
+
+
 def _g():
     return torch.Generator().manual_seed(0)
 
@@ -272,6 +357,18 @@ RULE_CASES = {
     "movement": (Movement, lambda g: (torch.randn(3, 4, generator=g), torch.randn(4, generator=g),
                                       torch.randn(2, 3, 4, generator=g))),
     "creation": (Creation, lambda g: (torch.randn(3, 4, generator=g),)),
+    "conv_padding": (ConvPadding, lambda g: (torch.randn(2, 3, 9, generator=g),
+                                             torch.randn(2, 3, 7, 8, generator=g))),
+    "pool_norm": (PoolNorm, lambda g: (torch.randn(2, 3, 9, generator=g),
+                                       torch.randn(2, 3, 5, 6, generator=g))),
+    "upsample": (Upsample, lambda g: (torch.randn(2, 3, 7, generator=g),
+                                      torch.randn(1, 3, 5, 5, generator=g),
+                                      torch.tensor([0, 2, 1, 4]))),
+    "repeat_tensor": (RepeatTensor, lambda g: (torch.randn(3, 2, generator=g),
+                                               torch.tensor([1, 2, 3]))),
+    "plain_rnn": (PlainRNN, lambda g: (torch.randn(5, 2, 3, generator=g),
+                                       torch.randn(2, 2, 4, generator=g),
+                                       torch.randn(2, 2, 5, 8, generator=g))),
 }
 
 
@@ -315,6 +412,36 @@ def test_in_place_ops_functionalize_then_decompose(tmp_path):
     check_decompose(InPlace(), args, tmp_path, passes="functionalize,decompose")
 
 
+class EvalDropoutInPlace(nn.Module):
+    """Eval-mode in-place dropouts, on an input and on intermediates: ATen returns the input
+    untouched, so run_decompositions() has no node for them (not the clone of dropout)."""
+
+    def forward(self, x):
+        y = F.dropout(x, 0.5, False, inplace=True)
+        return (y + 1, F.dropout(x * 2, 0.5, False, inplace=True),
+                F.alpha_dropout(x * 3, 0.5, False, inplace=True),
+                F.dropout2d(x * 4, 0.5, False, inplace=True),
+                F.feature_alpha_dropout(x * 5, 0.5, False, inplace=True))
+
+
+class EvalDropoutThenWrite(nn.Module):
+    """A write into an eval dropout_'s result is a write into its input (the same tensor)."""
+
+    def forward(self, x):
+        t = x * 2
+        y = F.dropout(t, 0.5, False, inplace=True)
+        y.add_(1)
+        return t, y * 3
+
+
+@pytest.mark.parametrize("passes", ["decompose", "functionalize,decompose"])
+def test_eval_in_place_dropout_leaves_nothing(tmp_path, passes):
+    x = torch.randn(2, 3, 4, 4, generator=_g())
+    check_decompose(EvalDropoutInPlace(), (x,), tmp_path, passes=passes)
+    if "functionalize" in passes:
+        check_decompose(EvalDropoutThenWrite(), (x,), tmp_path, passes=passes)
+
+
 class DynBatch(nn.Module):
     def __init__(self):
         super().__init__()
@@ -356,6 +483,67 @@ def test_dynamic_batch_keeps_what_needs_literal_sizes(tmp_path):
         with torch.no_grad():
             np.testing.assert_allclose(np.load(tmp_path / f"o{b}" / "output_0.npy"),
                                        leaves(model(xb))[0], rtol=1e-4, atol=1e-5)
+
+
+class FlashLogsumexp(nn.Module):
+    def forward(self, q):
+        out, lse = torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(q, q, q)
+        return out, lse
+
+
+def test_flash_attention_whose_logsumexp_is_read_stays(tmp_path):
+    """torch/_decomp's flash attention returns the math path's attention weights where the
+    kernel returns logsumexp: with that output read, the rule declines and the op stays."""
+    q = torch.randn(1, 2, 4, 8, generator=_g())
+    ep = torch.export.export(FlashLogsumexp(), (q,))
+    src, dst = tmp_path / "flash.pt2", tmp_path / "flash-dec.pt2"
+    torch.export.save(ep, str(src))
+    r = run_pt2c("opt", src, "-o", dst, "--passes", "decompose", "--quiet", timeout=300)
+    assert r.returncode == 0, r.stderr
+    got = torch.export.load(str(dst))
+    assert op_counts(got) == op_counts(ep) and got.dialect == "TRAINING"
+
+
+class DynLayers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv1d(3, 3, 4, padding="same")
+        self.norm = nn.InstanceNorm1d(3)
+        self.rnn = nn.RNN(3, 4, batch_first=True)
+
+    def forward(self, x):
+        y = F.interpolate(self.norm(F.max_pool1d(self.c(x), 2)), scale_factor=2.0)
+        return self.rnn(y.transpose(1, 2))[0]
+
+
+def test_dynamic_batch_declines_layer_rules(tmp_path):
+    """With a symbolic batch, conv1d.padding, max_pool1d, instance_norm, upsample_nearest1d
+    and rnn_tanh need literal sizes (padding, views, unrolled steps): each rule declines, the
+    op stays, and the program stays TRAINING and runs in PyTorch and pt2c."""
+    batch = torch.export.Dim("batch", min=1, max=64)
+    x = torch.randn(3, 3, 8, generator=_g())
+    model = DynLayers().eval()
+    ep = torch.export.export(model, (x,), dynamic_shapes={"x": {0: batch}})
+    src, dst = tmp_path / "dyn.pt2", tmp_path / "dyn-dec.pt2"
+    torch.export.save(ep, str(src))
+    r = run_pt2c("opt", src, "-o", dst, "--passes", "decompose", "--quiet", timeout=300)
+    assert r.returncode == 0, r.stderr
+    got = torch.export.load(str(dst))
+    ops = op_counts(got)
+    for op in ("aten.conv1d.padding", "aten.max_pool1d.default", "aten.instance_norm.default",
+               "aten.upsample_nearest1d.vec", "aten.rnn_tanh.input"):
+        assert ops[op] == 1, (op, dict(ops))
+    assert got.dialect == "TRAINING"
+    for b in (1, 5):
+        xb = torch.randn(b, 3, 8, generator=_g())
+        with torch.no_grad():
+            want = leaves(model(xb))[0]
+            np.testing.assert_allclose(leaves(got.module()(xb))[0], want, rtol=1e-4, atol=1e-5)
+        np.save(tmp_path / "x.npy", xb.numpy())
+        r = run_pt2c("run", dst, "-i", tmp_path / "x.npy", "-o", tmp_path / f"o{b}")
+        assert r.returncode == 0, r.stderr
+        np.testing.assert_allclose(np.load(tmp_path / f"o{b}" / "output_0.npy"), want,
+                                   rtol=1e-4, atol=1e-5)
 
 
 def test_core_aten_input_is_left_alone(tmp_path):
