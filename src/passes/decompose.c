@@ -211,32 +211,15 @@ static bool args_ok(const pt2c_named_arg *args, int32_t n_args) {
 }
 
 static pt2c_status push_node(pt2c_decomposer *d, const pt2c_node *n) {
-    if (d->n_nodes == d->cap_nodes) {
-        int64_t cap = 2 * d->cap_nodes + 64;
-        pt2c_node *grown = PT2C_ARENA_ARRAY(&d->pass->prog->arena, pt2c_node, cap);
-        if (!grown)
-            return nomem(d);
-        if (d->n_nodes)
-            memcpy(grown, d->nodes, sizeof *grown * (size_t)d->n_nodes);
-        d->nodes = grown;
-        d->cap_nodes = cap;
-    }
+    if (!PT2C_ARENA_RESERVE(&d->pass->prog->arena, d->nodes, d->n_nodes, d->cap_nodes, 64))
+        return nomem(d);
     d->nodes[d->n_nodes++] = *n;
     return PT2C_OK;
 }
 
 static pt2c_status add_value(pt2c_decomposer *d, const char *name, const pt2c_tensor_meta *m) {
-    if (d->n_values == d->cap_values) {
-        int64_t cap = 2 * d->cap_values + 64;
-        pt2c_named_tensor_meta *grown =
-            PT2C_ARENA_ARRAY(d->pass->scratch, pt2c_named_tensor_meta, cap);
-        if (!grown)
-            return nomem(d);
-        if (d->n_values)
-            memcpy(grown, d->values, sizeof *grown * (size_t)d->n_values);
-        d->values = grown;
-        d->cap_values = cap;
-    }
+    if (!PT2C_ARENA_RESERVE(d->pass->scratch, d->values, d->n_values, d->cap_values, 64))
+        return nomem(d);
     d->values[d->n_values] = (pt2c_named_tensor_meta){name, *m};
     if (pt2c_strmap_put(&d->new_values, name, d->n_values) != PT2C_OK)
         return nomem(d);
@@ -424,20 +407,10 @@ bool dec_value_used(pt2c_decomposer *d, const char *value) {
 }
 
 pt2c_status dec_alias(pt2c_decomposer *d, const char *value, const char *to) {
-    if (d->n_renamed == d->cap_renamed) {
-        int64_t cap = 2 * d->cap_renamed + 16;
-        const char **from = PT2C_ARENA_ARRAY(d->pass->scratch, const char *, cap);
-        const char **grown = PT2C_ARENA_ARRAY(d->pass->scratch, const char *, cap);
-        if (!from || !grown)
-            return nomem(d);
-        if (d->n_renamed) {
-            memcpy(from, d->rename_from, sizeof *from * (size_t)d->n_renamed);
-            memcpy(grown, d->rename_to, sizeof *grown * (size_t)d->n_renamed);
-        }
-        d->rename_from = from;
-        d->rename_to = grown;
-        d->cap_renamed = cap;
-    }
+    int64_t cap_to = d->cap_renamed;
+    if (!PT2C_ARENA_RESERVE(d->pass->scratch, d->rename_from, d->n_renamed, d->cap_renamed, 16) ||
+        !PT2C_ARENA_RESERVE(d->pass->scratch, d->rename_to, d->n_renamed, cap_to, 16))
+        return nomem(d);
     d->rename_from[d->n_renamed] = value;
     d->rename_to[d->n_renamed] = to;
     if (pt2c_strmap_put(&d->renamed, value, d->n_renamed) != PT2C_OK)

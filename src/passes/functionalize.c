@@ -104,16 +104,8 @@ static int64_t find_info(fstate *s, const char *name) {
 }
 
 static pt2c_status add_info(fstate *s, const char *name, bool placeholder, int64_t *out) {
-    if (s->n_info == s->cap_info) {
-        int64_t cap = s->cap_info ? 2 * s->cap_info : 256;
-        value_info *grown = PT2C_ARENA_ARRAY(s->ctx->scratch, value_info, cap);
-        if (!grown)
-            return nomem(s);
-        if (s->n_info)
-            memcpy(grown, s->info, sizeof *grown * (size_t)s->n_info);
-        s->info = grown;
-        s->cap_info = cap;
-    }
+    if (!PT2C_ARENA_RESERVE(s->ctx->scratch, s->info, s->n_info, s->cap_info, 256))
+        return nomem(s);
     int64_t i = s->n_info++;
     s->info[i] = (value_info){name, name, -1, NULL, VIEW_NONE, i, 0, 0, placeholder};
     if (pt2c_strmap_put(&s->index, name, i) != PT2C_OK)

@@ -191,6 +191,24 @@ void *pt2c_arena_array(pt2c_arena *arena, size_t n, size_t size, size_t align) {
     return pt2c_arena_alloc(arena, (size_t)bytes, align);
 }
 
+void *pt2c_arena_grow(pt2c_arena *arena, void *items, int64_t n, int64_t *cap, size_t size,
+                      size_t align, int64_t min_cap) {
+    if (n < *cap)
+        return items;
+    int64_t want = *cap > 0 ? 2 * *cap : min_cap;
+    if (want < min_cap)
+        want = min_cap;
+    if (want <= n || want > INT64_MAX / 2)
+        return NULL;
+    void *grown = pt2c_arena_array(arena, (size_t)want, size, align);
+    if (!grown)
+        return NULL;
+    if (n > 0)
+        memcpy(grown, items, size * (size_t)n);
+    *cap = want;
+    return grown;
+}
+
 char *pt2c_arena_strndup(pt2c_arena *arena, const char *s, size_t n) {
     if (n == SIZE_MAX)
         return NULL;

@@ -136,6 +136,15 @@ void *pt2c_arena_alloc_uninit(pt2c_arena *arena, size_t size, size_t align);
 void *pt2c_arena_alloc_huge(pt2c_arena *arena, size_t size, bool zero);
 /* Zeroed array of n elements of size each; NULL on overflow or out-of-memory. */
 void *pt2c_arena_array(pt2c_arena *arena, size_t n, size_t size, size_t align);
+/* Room for one more element in an arena array of n used of *cap: items when there is, else a
+ * new array of twice the size (at least min_cap) with the n elements copied over (the old
+ * one stays in the arena until it goes). NULL on overflow or out-of-memory. */
+void *pt2c_arena_grow(pt2c_arena *arena, void *items, int64_t n, int64_t *cap, size_t size,
+                      size_t align, int64_t min_cap);
+/* True when items (an lvalue, re-pointed) has room for element n. */
+#define PT2C_ARENA_RESERVE(arena, items, n, cap, min_cap)                                          \
+    (((items) = pt2c_arena_grow((arena), (items), (n), &(cap), sizeof *(items),                    \
+                                _Alignof(max_align_t), (min_cap))) != NULL)
 char *pt2c_arena_strdup(pt2c_arena *arena, const char *s);
 char *pt2c_arena_strndup(pt2c_arena *arena, const char *s, size_t n);
 char *pt2c_arena_sprintf(pt2c_arena *arena, const char *fmt, ...) PT2C_PRINTF(2, 3);

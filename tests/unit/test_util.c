@@ -25,6 +25,27 @@ TEST(arena_alignment_and_zeroing) {
     pt2c_arena_deinit(&a);
 }
 
+TEST(arena_arrays_grow_keeping_their_elements) {
+    pt2c_arena a;
+    pt2c_arena_init(&a, NULL);
+    int64_t *xs = NULL, n = 0, cap = 0;
+    for (int64_t i = 0; i < 1000; i++) {
+        EXPECT_TRUE(PT2C_ARENA_RESERVE(&a, xs, n, cap, 16));
+        EXPECT_TRUE(n < cap);
+        xs[n++] = i * 3;
+    }
+    EXPECT_EQ(cap, 1024); /* 16, doubled */
+    for (int64_t i = 0; i < n; i++)
+        EXPECT_EQ(xs[i], i * 3);
+    const char **names = NULL;
+    int64_t cap2 = 0;
+    EXPECT_TRUE(PT2C_ARENA_RESERVE(&a, names, 0, cap2, 4));
+    EXPECT_EQ(cap2, 4);
+    int64_t huge = INT64_MAX / 2 + 1;
+    EXPECT_TRUE(pt2c_arena_grow(&a, xs, huge, &huge, 8, 8, 1) == NULL); /* overflow */
+    pt2c_arena_deinit(&a);
+}
+
 TEST(strbuf_grows_and_finishes) {
     pt2c_strbuf sb;
     pt2c_strbuf_init(&sb, NULL);
