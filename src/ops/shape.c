@@ -130,6 +130,35 @@ pt2c_status pt2c_shape_unsqueeze(pt2c_op_ctx *ctx, void *params) {
     return pt2c_op_set_out(ctx, 0, x->dtype, r, sizes);
 }
 
+/* atleast_1d / _2d / _3d: a 0-d tensor becomes [1] / [1, 1] / [1, 1, 1], a 1-d [n] becomes
+ * [1, n] / [1, n, 1], a 2-d [a, b] becomes [a, b, 1] (for 3d); higher ranks stay. Views. */
+static pt2c_status shape_atleast(pt2c_op_ctx *ctx, int32_t want) {
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    int64_t sizes[3] = {1, 1, 1};
+    if (x->rank >= want)
+        return pt2c_op_set_out(ctx, 0, x->dtype, x->rank, x->sizes);
+    if (x->rank == 1)
+        sizes[want == 1 ? 0 : 1] = x->sizes[0];
+    else if (x->rank == 2) { /* want == 3 */
+        sizes[0] = x->sizes[0];
+        sizes[1] = x->sizes[1];
+    }
+    return pt2c_op_set_out(ctx, 0, x->dtype, want, sizes);
+}
+
+pt2c_status pt2c_shape_atleast_1d(pt2c_op_ctx *ctx, void *params) {
+    (void)params;
+    return shape_atleast(ctx, 1);
+}
+pt2c_status pt2c_shape_atleast_2d(pt2c_op_ctx *ctx, void *params) {
+    (void)params;
+    return shape_atleast(ctx, 2);
+}
+pt2c_status pt2c_shape_atleast_3d(pt2c_op_ctx *ctx, void *params) {
+    (void)params;
+    return shape_atleast(ctx, 3);
+}
+
 typedef struct squeeze_params {
     pt2c_iarg_list dims; /* present=false: squeeze every size-1 dim */
 } squeeze_params;
@@ -892,26 +921,50 @@ pt2c_status pt2c_shape_flip(pt2c_op_ctx *ctx, void *params) {
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* split / split_with_sizes / chunk / unbind: one output per piece                          */
+/* split / split_with_sizes / chunk / unbind / tensor_split / hsplit, vsplit, dsplit (and    */
+/* the unsafe_ twins, which differ only in autograd): one output per piece                  */
+/*                                                                                          */
+/*   tensor_split(sections n)   n pieces, the first size % n of them one longer             */
+/*   tensor_split(indices)      pieces between the indices, as Python slices of them        */
+/*   hsplit / vsplit / dsplit   tensor_split along dim 1 (0 for 1-D) / 0 / 2; an int must    */
+/*                              divide the size                                              */
 
-enum { SPLIT_SIZE, SPLIT_SIZES, SPLIT_CHUNK, SPLIT_UNBIND };
+enum {
+    SPLIT_SIZE,
+    SPLIT_SIZES,
+    SPLIT_CHUNK,
+    SPLIT_UNBIND,
+    SPLIT_SECTIONS, /* tensor_split.sections */
+    SPLIT_INDICES,  /* tensor_split.indices, [hvd]split.array */
+    SPLIT_EVEN      /* [hvd]split.int: sections that must divide the size */
+};
 
 typedef struct split_params {
     int kind;
     pt2c_iarg dim;
-    pt2c_iarg size;       /* SPLIT_SIZE: piece size; SPLIT_CHUNK: chunk count */
-    pt2c_iarg_list sizes; /* SPLIT_SIZES */
+    int axis;             /* hsplit 1, vsplit 0, dsplit 2: the dim, else -1 (from "dim") */
+    pt2c_iarg size;       /* SPLIT_SIZE: piece size; SPLIT_CHUNK, _SECTIONS, _EVEN: count */
+    pt2c_iarg_list sizes; /* SPLIT_SIZES: sizes; SPLIT_INDICES: the indices */
     int32_t n_out;        /* outputs the node lists */
     int32_t d;            /* resolved dim */
     int64_t *start;       /* n_out: first index along d of each piece (arena) */
 } split_params;
 
-static pt2c_status parse_split_common(pt2c_op_ctx *ctx, void **params, int kind) {
+static pt2c_status parse_split_common(pt2c_op_ctx *ctx, void **params, int kind, int axis) {
     NEW_PARAMS(split_params, p);
     p->kind = kind;
+    p->axis = axis;
     PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
     PT2C_TRY(pt2c_op_int(ctx, "dim", 0, &p->dim));
-    if (kind == SPLIT_SIZE) {
+    if (kind == SPLIT_SECTIONS || kind == SPLIT_EVEN) {
+        if (!pt2c_op_arg(ctx, "sections"))
+            return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'sections': missing");
+        PT2C_TRY(pt2c_op_int(ctx, "sections", 0, &p->size));
+    } else if (kind == SPLIT_INDICES) {
+        PT2C_TRY(pt2c_op_ints(ctx, "indices", NULL, 0, 0, &p->sizes));
+        if (!p->sizes.present)
+            return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'indices': missing");
+    } else if (kind == SPLIT_SIZE) {
         if (!pt2c_op_arg(ctx, "split_size"))
             return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'split_size': missing");
         PT2C_TRY(pt2c_op_int(ctx, "split_size", 0, &p->size));
@@ -941,16 +994,52 @@ static pt2c_status parse_split_common(pt2c_op_ctx *ctx, void **params, int kind)
 }
 
 pt2c_status pt2c_parse_split(pt2c_op_ctx *ctx, void **params) {
-    return parse_split_common(ctx, params, SPLIT_SIZE);
+    return parse_split_common(ctx, params, SPLIT_SIZE, -1);
 }
 pt2c_status pt2c_parse_split_with_sizes(pt2c_op_ctx *ctx, void **params) {
-    return parse_split_common(ctx, params, SPLIT_SIZES);
+    return parse_split_common(ctx, params, SPLIT_SIZES, -1);
 }
 pt2c_status pt2c_parse_chunk(pt2c_op_ctx *ctx, void **params) {
-    return parse_split_common(ctx, params, SPLIT_CHUNK);
+    return parse_split_common(ctx, params, SPLIT_CHUNK, -1);
 }
 pt2c_status pt2c_parse_unbind(pt2c_op_ctx *ctx, void **params) {
-    return parse_split_common(ctx, params, SPLIT_UNBIND);
+    return parse_split_common(ctx, params, SPLIT_UNBIND, -1);
+}
+pt2c_status pt2c_parse_tensor_split_sections(pt2c_op_ctx *ctx, void **params) {
+    return parse_split_common(ctx, params, SPLIT_SECTIONS, -1);
+}
+pt2c_status pt2c_parse_tensor_split_indices(pt2c_op_ctx *ctx, void **params) {
+    return parse_split_common(ctx, params, SPLIT_INDICES, -1);
+}
+pt2c_status pt2c_parse_hsplit_int(pt2c_op_ctx *ctx, void **params) {
+    return parse_split_common(ctx, params, SPLIT_EVEN, 1);
+}
+pt2c_status pt2c_parse_hsplit_array(pt2c_op_ctx *ctx, void **params) {
+    return parse_split_common(ctx, params, SPLIT_INDICES, 1);
+}
+pt2c_status pt2c_parse_vsplit_int(pt2c_op_ctx *ctx, void **params) {
+    return parse_split_common(ctx, params, SPLIT_EVEN, 0);
+}
+pt2c_status pt2c_parse_vsplit_array(pt2c_op_ctx *ctx, void **params) {
+    return parse_split_common(ctx, params, SPLIT_INDICES, 0);
+}
+pt2c_status pt2c_parse_dsplit_int(pt2c_op_ctx *ctx, void **params) {
+    return parse_split_common(ctx, params, SPLIT_EVEN, 2);
+}
+pt2c_status pt2c_parse_dsplit_array(pt2c_op_ctx *ctx, void **params) {
+    return parse_split_common(ctx, params, SPLIT_INDICES, 2);
+}
+
+/* The dim of hsplit / vsplit / dsplit, checked as PyTorch does. */
+static pt2c_status axis_dim(pt2c_op_ctx *ctx, split_params *p, int32_t rank) {
+    static const char *const names[3] = {"vsplit", "hsplit", "dsplit"};
+    int32_t need = p->axis == 1 ? 1 : p->axis + 1; /* hsplit takes 1-D (along dim 0) */
+    if (rank < need)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: %s needs a tensor of at least %d dims, found %d",
+                            names[p->axis], (int)need, (int)rank);
+    p->d = p->axis == 1 && rank == 1 ? 0 : p->axis;
+    return PT2C_OK;
 }
 
 static pt2c_status check_pieces(pt2c_op_ctx *ctx, const split_params *p, int64_t n) {
@@ -979,8 +1068,49 @@ pt2c_status pt2c_shape_split(pt2c_op_ctx *ctx, void *params) {
     const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
     if (x->rank == 0)
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: cannot split a 0-dim tensor");
-    PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", pt2c_op_iarg(ctx, &p->dim), x->rank, &p->d));
+    if (p->axis >= 0)
+        PT2C_TRY(axis_dim(ctx, p, x->rank));
+    else
+        PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", pt2c_op_iarg(ctx, &p->dim), x->rank, &p->d));
     int64_t size = x->sizes[p->d];
+    if (p->kind == SPLIT_INDICES) {
+        /* Piece k is self[indices[k-1]:indices[k]] along d, with Python's slice rules. */
+        PT2C_TRY(check_pieces(ctx, p, (int64_t)p->sizes.n + 1));
+        int64_t at = 0;
+        for (int32_t k = 0; k <= p->sizes.n; k++) {
+            int64_t end = size;
+            if (k < p->sizes.n) {
+                end = pt2c_op_iarg(ctx, &p->sizes.items[k]);
+                end = end < 0 ? end + size : end;
+                end = end < 0 ? 0 : end > size ? size : end;
+            }
+            int64_t len = end > at ? end - at : 0;
+            p->start[k] = at;
+            PT2C_TRY(piece_view(ctx, p, k, at, len));
+            at = end;
+        }
+        return PT2C_OK;
+    }
+    if (p->kind == SPLIT_SECTIONS || p->kind == SPLIT_EVEN) {
+        int64_t n = pt2c_op_iarg(ctx, &p->size);
+        if (n <= 0)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: the number of sections must be greater than 0, found %lld",
+                                (long long)n);
+        if (p->kind == SPLIT_EVEN && size % n != 0)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: cannot split dim %d of size %lld into %lld equal sections",
+                                (int)p->d, (long long)size, (long long)n);
+        PT2C_TRY(check_pieces(ctx, p, n));
+        int64_t at = 0;
+        for (int64_t k = 0; k < n; k++) {
+            int64_t len = size / n + (k < size % n ? 1 : 0);
+            p->start[k] = at;
+            PT2C_TRY(piece_view(ctx, p, k, at, len));
+            at += len;
+        }
+        return PT2C_OK;
+    }
     if (p->kind == SPLIT_UNBIND) {
         PT2C_TRY(check_pieces(ctx, p, size));
         for (int64_t k = 0; k < size; k++) {

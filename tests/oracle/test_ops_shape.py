@@ -185,7 +185,28 @@ def _scatter(m, x, src, i, v):  # x [3, 4], src [3, 2], i [2] in [0, 3), v [2, 4
             torch.as_strided(x, (2, 3), (1, 2), 1))
 
 
+def _tensor_splits(m, x):  # x [5, 7, 4]
+    return (torch.tensor_split(x, 3, dim=1), torch.tensor_split(x, [1, -2, 9], dim=0),
+            torch.hsplit(x, [2, 5]), torch.vsplit(x[:4], 2), torch.dsplit(x, 2),
+            torch.hsplit(x[0, :6, 0], 3), torch.vsplit(x, [1, 3]), torch.dsplit(x, [3]))
+
+
+def _unsafe_splits(m, x):  # x [4, 6]
+    return (x.unsafe_split(4, 1), x.unsafe_split_with_sizes([1, 3], 0),
+            torch.unsafe_chunk(x * 2, 3, 1))
+
+
+def _broadcast_meshgrid(m, a, b, c):  # a [3, 1], b [4], c [2, 1, 1]
+    return (torch.broadcast_tensors(a, b, c), torch.meshgrid(b, a[:, 0], indexing="ij"),
+            torch.meshgrid(b, a[:, 0], c[:, 0, 0], indexing="xy"), torch.meshgrid(b[1]),
+            torch.atleast_1d(b[0]), torch.atleast_2d(b), torch.atleast_3d(a),
+            torch.atleast_3d(b) * 2, torch.atleast_2d(c))
+
+
 CASES = {
+    "tensor_splits": lambda: (Fn(_tensor_splits), (r(5, 7, 4),)),
+    "unsafe_splits": lambda: (Fn(_unsafe_splits), (r(4, 6),)),
+    "broadcast_meshgrid": lambda: (Fn(_broadcast_meshgrid), (r(3, 1), r(4), r(2, 1, 1))),
     "views": lambda: (Fn(_views), (r(1, 3, 1, 4),)),
     "slices": lambda: (Fn(_slices), (r(4, 6, 5),)),
     "expand": lambda: (Fn(_expand), (r(3, 1), r(2, 1, 4))),
