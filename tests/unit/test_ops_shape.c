@@ -616,6 +616,39 @@ TEST(copy_broadcasts_src) {
     mini_free(&m);
 }
 
+TEST(broadcast_tensors_and_meshgrid) {
+    mini m;
+    float a[3] = {1, 2, 3}, b[2] = {10, 20};
+    int64_t sa[2] = {3, 1}, sb[1] = {2};
+    mini_init(&m, "torch.ops.aten.broadcast_tensors.default");
+    value_tensor(&m, "a", PT2C_DTYPE_F32, 2, sa, a);
+    value_tensor(&m, "b", PT2C_DTYPE_F32, 1, sb, b);
+    const char *names[2] = {"a", "b"};
+    arg_tensor_list(&m, "tensors", 2, names, false);
+    EXPECT_EQ(run_both(&m, 2, true), PT2C_OK);
+    int64_t w[2] = {3, 2};
+    expect_sizes(out_t(&m, 0), 2, w);
+    float wa[6] = {1, 1, 2, 2, 3, 3}, wb[6] = {10, 20, 10, 20, 10, 20};
+    expect_f32(out_t(&m, 0), 6, wa);
+    expect_f32(out_t(&m, 1), 6, wb);
+    mini_free(&m);
+
+    /* xy: the first tensor runs along dim 1 -> both outputs [2, 3] */
+    int64_t s3[1] = {3};
+    mini_init(&m, "torch.ops.aten.meshgrid.indexing");
+    value_tensor(&m, "a", PT2C_DTYPE_F32, 1, s3, a);
+    value_tensor(&m, "b", PT2C_DTYPE_F32, 1, sb, b);
+    arg_tensor_list(&m, "tensors", 2, names, false);
+    arg_string(&m, "indexing", "xy");
+    EXPECT_EQ(run_both(&m, 2, true), PT2C_OK);
+    int64_t wx[2] = {2, 3};
+    expect_sizes(out_t(&m, 0), 2, wx);
+    float xa[6] = {1, 2, 3, 1, 2, 3}, xb[6] = {10, 10, 10, 20, 20, 20};
+    expect_f32(out_t(&m, 0), 6, xa);
+    expect_f32(out_t(&m, 1), 6, xb);
+    mini_free(&m);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Indexing                                                                                 */
 
