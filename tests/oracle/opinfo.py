@@ -130,6 +130,10 @@ def run_sample(binary, op, sample, index, dtype, dialects=("export", "core"), ti
         return out
     module = SampleModule(op.op, sample).eval()
     tensors = tuple(module.tensors)
+    if any(t.layout != torch.strided for t in tensors):
+        for d in dialects:
+            result(d, "unsupported", "sparse input")
+        return out
     try:
         with torch.no_grad():
             expected = module(*[t.clone() for t in tensors])

@@ -30,7 +30,12 @@ def _one(job):
         return []
     out = []
     for k, s in enumerate(opinfo.samples(op, dtype, limit)):
-        out += [asdict(r) for r in opinfo.run_sample(binary, op, s, k, dtype)]
+        try:
+            out += [asdict(r) for r in opinfo.run_sample(binary, op, s, k, dtype)]
+        except Exception as e:  # noqa: BLE001 - a sample torch itself cannot handle
+            out += [asdict(opinfo.Result(opinfo.op_name(op), dtype_name, k, d, "torch",
+                                         f"harness: {type(e).__name__}"))
+                    for d in ("export", "core")]
     return out
 
 
