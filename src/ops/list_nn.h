@@ -6,6 +6,7 @@ PT2C_OP("torch.ops.aten._native_batch_norm_legit.no_stats", pt2c_parse_batch_nor
 PT2C_OP("torch.ops.aten._scaled_dot_product_flash_attention_for_cpu.default", pt2c_parse_sdpa_flash_cpu, pt2c_shape_sdpa, pt2c_scratch_sdpa, pt2c_k_sdpa, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten._upsample_nearest_exact2d.default", pt2c_parse_upsample_nearest_exact2d, pt2c_shape_upsample, pt2c_scratch_none, pt2c_k_upsample, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten._upsample_nearest_exact2d.vec", pt2c_parse_upsample_nearest_exact2d_vec, pt2c_shape_upsample, pt2c_scratch_none, pt2c_k_upsample, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten._weight_norm.default", pt2c_parse_weight_norm, pt2c_shape_weight_norm, pt2c_scratch_none, pt2c_k_weight_norm, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.adaptive_avg_pool1d.default", pt2c_parse_adaptive_avg_pool1d, pt2c_shape_pool, pt2c_scratch_none, pt2c_k_adaptive_pool, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.adaptive_avg_pool2d.default", pt2c_parse_adaptive_avg_pool2d, pt2c_shape_pool, pt2c_scratch_none, pt2c_k_adaptive_pool, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.adaptive_max_pool2d.default", pt2c_parse_adaptive_max_pool2d, pt2c_shape_pool, pt2c_scratch_none, pt2c_k_adaptive_pool, PT2C_OP_PURE)

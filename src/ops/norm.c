@@ -510,6 +510,81 @@ void pt2c_k_instance_norm(const pt2c_kernel_args *args, int ith, int nth) {
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* _weight_norm(v, g, dim=0): v * (g / ||v||), the norm taken over every dim but dim (over    */
+/* all of v for dim -1), so g and the norms have v's size along dim and 1 elsewhere           */
+/* (torch.nn.utils.parametrizations.weight_norm). Sums of squares in double; work split by  */
+/* index along dim, each thread writing the elements of its own indices.                    */
+
+typedef struct weight_norm_params {
+    pt2c_iarg dim;
+    int64_t outer, size, inner; /* v viewed as [outer, size, inner] around dim (size 1: -1) */
+} weight_norm_params;
+
+pt2c_status pt2c_parse_weight_norm(pt2c_op_ctx *ctx, void **params) {
+    weight_norm_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "v", NULL));
+    PT2C_TRY(pt2c_op_input(ctx, "g", NULL));
+    PT2C_TRY(pt2c_op_int(ctx, "dim", 0, &p->dim));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_shape_weight_norm(pt2c_op_ctx *ctx, void *params) {
+    weight_norm_params *p = params;
+    const pt2c_ktensor *v = pt2c_op_in(ctx, 0), *g = pt2c_op_in(ctx, 1);
+    if (v->dtype != PT2C_DTYPE_F32 || g->dtype != PT2C_DTYPE_F32)
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED,
+                            "shape: v is %s and g %s; only float32 is supported",
+                            pt2c_dtype_name(v->dtype), pt2c_dtype_name(g->dtype));
+    int64_t dim = pt2c_op_iarg(ctx, &p->dim);
+    int32_t d = -1;
+    if (dim != -1)
+        PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", dim, v->rank, &d));
+    p->outer = p->inner = 1;
+    p->size = d < 0 ? 1 : v->sizes[d];
+    for (int32_t k = 0; k < v->rank; k++) {
+        if (d < 0 || k < d)
+            p->outer *= v->sizes[k];
+        else if (k > d)
+            p->inner *= v->sizes[k];
+    }
+    if (d < 0) { /* one norm over everything */
+        p->inner = p->outer;
+        p->outer = 1;
+    }
+    if (g->numel != p->size)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: g has %lld elements, expected %lld (v's size along dim)",
+                            (long long)g->numel, (long long)p->size);
+    pt2c_op_set_flops(ctx, 3.0 * (double)v->numel);
+    return pt2c_op_set_out(ctx, 0, v->dtype, v->rank, v->sizes);
+}
+
+void pt2c_k_weight_norm(const pt2c_kernel_args *args, int ith, int nth) {
+    const weight_norm_params *p = args->params;
+    const float *v = args->in[0]->data, *g = args->in[1]->data;
+    float *out = args->out[0]->data;
+    int64_t begin, end;
+    pt2c_split_range(p->size, ith, nth, &begin, &end);
+    for (int64_t j = begin; j < end; j++) {
+        double ss = 0.0;
+        for (int64_t o = 0; o < p->outer; o++) {
+            const float *row = v + (o * p->size + j) * p->inner;
+            for (int64_t i = 0; i < p->inner; i++)
+                ss += (double)row[i] * (double)row[i];
+        }
+        float scale = (float)((double)g[j] / sqrt(ss));
+        for (int64_t o = 0; o < p->outer; o++) {
+            int64_t at = (o * p->size + j) * p->inner;
+            for (int64_t i = 0; i < p->inner; i++)
+                out[at + i] = v[at + i] * scale;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Fusion                                                                                   */
 
 bool pt2c_fuse_batch_norm(const pt2c_op_def *op, const void *params, int32_t idx[4], double *eps) {

@@ -73,7 +73,8 @@ def arith_float(x, y):
             torch.div(x, -yp, rounding_mode="trunc"), x // yp, x // -0.3, x % yp, x % -0.7,
             torch.remainder(x, -yp), torch.fmod(x, yp), torch.fmod(x, -0.7),
             aten.div.Scalar_mode(x, 0.3, rounding_mode="floor"),
-            torch.minimum(x, y), torch.maximum(x, y), torch.atan2(x, y),
+            torch.minimum(x, y), torch.maximum(x, y), torch.max(x, y), torch.min(x, y[:1]),
+            torch.atan2(x, y),
             x.clamp(-0.5, 0.5), x.clamp(min=0.1), x.clamp(max=-0.2), x.clamp_min(0.3),
             x.clamp_max(0.4), torch.clamp(x, y, y + 1), torch.clamp(x, min=y),
             torch.clamp(x, max=y), x.clamp(0.5, -0.5))

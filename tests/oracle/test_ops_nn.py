@@ -138,6 +138,13 @@ CASES = {
     "conv2d_pointwise_stride2": lambda: (nn.Conv2d(8, 12, 1, stride=2, bias=False), (r(2, 8, 9, 9),)),
     "conv1d_long_kernel": lambda: (nn.Conv1d(2, 3, 40, padding=3), (r(2, 2, 100),)),
     "conv1d": lambda: (nn.Conv1d(4, 6, 3, stride=2, padding=1), (r(2, 4, 15),)),
+    # weight norm (wav2vec2's positional convolution: dim 2), on a linear (dim 0), whole (None)
+    "weight_norm_conv1d": lambda: (nn.utils.parametrizations.weight_norm(
+        nn.Conv1d(4, 6, 3, padding=1), dim=2), (r(2, 4, 9),)),
+    "weight_norm_linear": lambda: (nn.utils.parametrizations.weight_norm(nn.Linear(5, 3)),
+                                   (r(2, 5),)),
+    "weight_norm_whole": lambda: (nn.utils.parametrizations.weight_norm(nn.Linear(5, 3),
+                                                                        dim=None), (r(2, 5),)),
     "conv1d_same": lambda: (nn.Conv1d(4, 6, 4, padding="same"), (r(2, 4, 15),)),
     "conv_transpose2d": lambda: (nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2),
                                  (r(2, 4, 5, 6),)),
