@@ -330,6 +330,38 @@ TEST(rms_norm_uses_float32_eps_by_default) {
     oc_free(&c);
 }
 
+TEST(weight_norm_along_a_dim_and_whole) {
+    /* v [2, 2]: along dim 1 the columns {3, 4} and {0, 5} have norms 5 and 5 */
+    float v[4] = {3, 0, 4, 5}, g[2] = {10, 2}, one[1] = {5};
+    int64_t vs[2] = {2, 2}, gs[2] = {1, 2}, os[1] = {1};
+    op_case c;
+    oc_init(&c, ATEN("_weight_norm.default"));
+    oc_f32(&c, "v", v, 2, vs);
+    oc_f32(&c, "g", g, 2, gs);
+    oc_int(&c, "dim", 1);
+    if (oc_go(&c, 1)) {
+        float want[4] = {6, 0, 8, 2};
+        expect_floats(oc_out(&c, 0), want, 4, 1e-6);
+    }
+    oc_free(&c);
+    oc_init(&c, ATEN("_weight_norm.default")); /* dim -1: one norm, sqrt(50) */
+    oc_f32(&c, "v", v, 2, vs);
+    oc_f32(&c, "g", one, 1, os);
+    oc_int(&c, "dim", -1);
+    if (oc_go(&c, 1)) {
+        float k = (float)(5.0 / sqrt(50.0));
+        float want[4] = {3 * k, 0, 4 * k, 5 * k};
+        expect_floats(oc_out(&c, 0), want, 4, 1e-6);
+    }
+    oc_free(&c);
+    oc_init(&c, ATEN("_weight_norm.default"));
+    oc_f32(&c, "v", v, 2, vs);
+    oc_f32(&c, "g", g, 2, gs);
+    oc_int(&c, "dim", -1);
+    oc_expect_error(&c, 1, "g has 2 elements, expected 1");
+    oc_free(&c);
+}
+
 TEST(native_group_norm_groups_of_channels) {
     /* N=1, C=4, HxW=2, 2 groups: {1,3,1,3} and {0,0,4,4}. */
     float x[8] = {1, 3, 1, 3, 0, 0, 4, 4}, w[4] = {1, 2, 1, 1}, b[4] = {0, 0, 1, 0};
