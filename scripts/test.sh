@@ -46,6 +46,9 @@ for isa in generic avx2 avx512; do
     fi
 done
 
+echo "== install into a temporary prefix; the examples built against it (pkg-config, find_package)"
+scripts/test_install.sh build
+
 echo "== valgrind memcheck (a subset: show, extract, check, run, hostile files)"
 scripts/valgrind.sh
 
