@@ -195,10 +195,12 @@ void *pt2c_arena_grow(pt2c_arena *arena, void *items, int64_t n, int64_t *cap, s
                       size_t align, int64_t min_cap) {
     if (n < *cap)
         return items;
+    if (*cap > INT64_MAX / 4)
+        return NULL;
     int64_t want = *cap > 0 ? 2 * *cap : min_cap;
     if (want < min_cap)
         want = min_cap;
-    if (want <= n || want > INT64_MAX / 2)
+    if (want <= n)
         return NULL;
     void *grown = pt2c_arena_array(arena, (size_t)want, size, align);
     if (!grown)
