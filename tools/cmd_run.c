@@ -224,6 +224,9 @@ static int run_main(int argc, char **argv) {
                (unsigned long long)st.scratch_bytes, (unsigned long long)st.packed_bytes);
         printf("views: %lld strided views alias their input, %lld copied\n", (long long)st.views,
                (long long)st.view_copies);
+        printf("elementwise: %lld fused groups of %lld ops; %lld strided inputs read in place\n",
+               (long long)st.elementwise_groups, (long long)st.elementwise_ops,
+               (long long)st.strided_reads);
     }
 done:
     pt2c_cli_free_inputs(&in);

@@ -977,3 +977,17 @@ bool pt2c_fuse_add(const pt2c_op_def *op, const void *params) {
                                      (a->dtype == PT2C_DTYPE_BOOL && a->i == 1));
     return alpha_one && p->x[0].input >= 0 && p->x[1].input >= 0;
 }
+
+/* Arithmetic (not comparisons, logic or bits: they give bool or integers), and clamp with
+ * Scalar bounds (its self then has the output's shape, which its fast path relies on). */
+bool pt2c_fuse_elementwise_binary(const pt2c_op_def *op, const void *params) {
+    if (op->kernel == pt2c_k_binary) {
+        const binary_params *p = params;
+        return p->op >= BIN_ADD && p->op <= BIN_ATAN2;
+    }
+    if (op->kernel == pt2c_k_clamp) {
+        const clamp_params *p = params;
+        return p->x[1].input < 0 && p->x[2].input < 0;
+    }
+    return false;
+}
