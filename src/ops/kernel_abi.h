@@ -5,7 +5,8 @@
  * Every tensor a kernel sees is dense and row-major (contiguous): strides are implied by
  * sizes. The planner keeps views as strided layouts of their base (ops/layout.h) and hands a
  * kernel a view's bytes in place when they are dense, else a copy it gathers once; kernels
- * never see strides.
+ * never see strides. (An elementwise group, runtime/fuse_elementwise.c, reads views through
+ * their layouts itself and hands its members' kernels dense blocks.)
  *
  * A kernel computes its share of the outputs: thread ith of nth. It splits by output elements
  * (never inside a reduction), so results are bit-identical for every thread count. Kernels do
