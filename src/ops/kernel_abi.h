@@ -103,6 +103,11 @@ typedef void (*pt2c_kernel_fn)(const pt2c_kernel_args *args, int ith, int nth);
 
 /* The [begin, end) share of n items for thread ith of nth. */
 static inline void pt2c_split_range(int64_t n, int ith, int nth, int64_t *begin, int64_t *end) {
+    if (nth == 1) { /* no divisions: elementwise groups call kernels block by block */
+        *begin = 0;
+        *end = n;
+        return;
+    }
     int64_t per = n / nth, rem = n % nth;
     *begin = (int64_t)ith * per + (ith < rem ? ith : rem);
     *end = *begin + per + (ith < rem ? 1 : 0);

@@ -39,7 +39,7 @@
 /* The block evaluator                                                                      */
 
 size_t pt2c_ew_scratch_bytes(const pt2c_ew_group *g) {
-    return sizeof(float) * (size_t)PT2C_EW_BLOCK * (size_t)(g->n_ops - 1 + g->n_ext);
+    return sizeof(float) * (size_t)PT2C_EW_TILE * (size_t)(g->n_ops - 1 + g->n_ext);
 }
 
 void pt2c_ew_input_init(pt2c_ew_input *in, const void *data, pt2c_dtype dtype, int64_t numel,
@@ -60,18 +60,31 @@ void pt2c_ew_input_init(pt2c_ew_input *in, const void *data, pt2c_dtype dtype, i
     }
 }
 
-/* dst[j] = element i0 + j of x in the output's index space, j < m. */
-static void gather(const pt2c_ew_input *x, int32_t rank, const int64_t *sizes, int64_t i0,
-                   int64_t m, float *dst) {
-    int64_t idx[PT2C_MAX_RANK], off = 0, rem = i0;
+/* Where a gather stands: the output index it reads next and that element's offset in x. */
+typedef struct cursor {
+    int64_t idx[PT2C_MAX_RANK];
+    int64_t off;
+} cursor;
+
+static void cursor_start(cursor *c, const pt2c_ew_input *x, int32_t rank, const int64_t *sizes,
+                         int64_t i0) {
+    int64_t rem = i0;
+    c->off = 0;
     for (int32_t d = rank - 1; d >= 0; d--) {
-        idx[d] = rem % sizes[d];
+        c->idx[d] = rem % sizes[d];
         rem /= sizes[d];
-        off += idx[d] * x->strides[d];
+        c->off += c->idx[d] * x->strides[d];
     }
+}
+
+/* dst[j] = the next m elements of x in the output's index space; the cursor moves on (a
+ * thread's blocks are consecutive, so it divides only once, in cursor_start). */
+static void gather(const pt2c_ew_input *x, int32_t rank, const int64_t *sizes, cursor *c, int64_t m,
+                   float *dst) {
     const float *src = x->data;
     int32_t last = rank - 1;
-    int64_t s = x->strides[last];
+    int64_t s = x->strides[last], off = c->off;
+    int64_t *idx = c->idx;
     for (int64_t done = 0; done < m;) {
         int64_t run = sizes[last] - idx[last];
         if (run > m - done)
@@ -95,6 +108,7 @@ static void gather(const pt2c_ew_input *x, int32_t rank, const int64_t *sizes, i
             off += x->strides[d - 1];
         }
     }
+    c->off = off;
 }
 
 static void tile_tensor(pt2c_ktensor *t, void *data, int64_t m) {
@@ -107,7 +121,7 @@ static void tile_tensor(pt2c_ktensor *t, void *data, int64_t m) {
 
 void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor *out,
                   const pt2c_cpu *cpu, float *scratch, int ith, int nth) {
-    enum { B = PT2C_EW_BLOCK };
+    enum { B = PT2C_EW_BLOCK, T = PT2C_EW_TILE };
     int64_t n = out->numel;
     int64_t b0, b1;
     pt2c_split_range((n + B - 1) / B, ith, nth, &b0, &b1);
@@ -117,7 +131,7 @@ void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor 
     int32_t rank = out->rank > 0 ? out->rank : 1;
     const int64_t one = 1;
     const int64_t *sizes = out->rank > 0 ? out->sizes : &one;
-    float *op_tiles = scratch, *ext_tiles = scratch + (size_t)(g->n_ops - 1) * B;
+    float *op_tiles = scratch, *ext_tiles = scratch + (size_t)(g->n_ops - 1) * T;
     pt2c_ktensor ext_t[PT2C_EW_MAX_EXT], res_t[PT2C_EW_MAX_OPS];
     for (int32_t e = 0; e < g->n_ext; e++) {
         memset(&ext_t[e], 0, sizeof ext_t[e]);
@@ -129,6 +143,10 @@ void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor 
     }
     for (int32_t k = 0; k < g->n_ops; k++)
         memset(&res_t[k], 0, sizeof res_t[k]);
+    cursor cur[PT2C_EW_MAX_EXT];
+    for (int32_t e = 0; e < g->n_ext; e++)
+        if (!in[e].scalar && !in[e].dense)
+            cursor_start(&cur[e], &in[e], rank, sizes, b0 * B);
     for (int64_t b = b0; b < b1; b++) {
         int64_t i0 = b * B, m = n - i0 < B ? n - i0 : B;
         for (int32_t e = 0; e < g->n_ext; e++) {
@@ -137,14 +155,14 @@ void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor 
             if (in[e].dense) {
                 tile_tensor(&ext_t[e], (float *)(uintptr_t)in[e].data + i0, m);
             } else {
-                float *t = ext_tiles + (size_t)e * B;
-                gather(&in[e], rank, sizes, i0, m, t);
+                float *t = ext_tiles + (size_t)e * T;
+                gather(&in[e], rank, sizes, &cur[e], m, t);
                 tile_tensor(&ext_t[e], t, m);
             }
         }
         for (int32_t k = 0; k < g->n_ops; k++) {
             const pt2c_ew_op *op = &g->ops[k];
-            float *dst = k + 1 < g->n_ops ? op_tiles + (size_t)k * B : (float *)out->data + i0;
+            float *dst = k + 1 < g->n_ops ? op_tiles + (size_t)k * T : (float *)out->data + i0;
             tile_tensor(&res_t[k], dst, m);
             const pt2c_ktensor *ins[PT2C_EW_MAX_IN];
             for (int32_t i = 0; i < op->n_in; i++)

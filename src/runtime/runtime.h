@@ -66,7 +66,13 @@ enum {
     PT2C_EW_MAX_OPS = 16, /* steps in one group */
     PT2C_EW_MAX_EXT = 64, /* tensors it reads from outside (PT2C_EW_MAX_OPS * MAX_IN) */
     PT2C_EW_MAX_IN = 4,   /* inputs of one member op */
-    PT2C_EW_BLOCK = 512   /* output elements per block (2 KiB float32 tiles) */
+#ifndef PT2C_EW_BLOCK_SIZE
+#define PT2C_EW_BLOCK_SIZE 1024
+#endif
+    PT2C_EW_BLOCK = PT2C_EW_BLOCK_SIZE, /* output elements per block */
+    /* floats from one scratch tile to the next: three cache lines more than a block, so
+     * tiles never lie a multiple of 4 KiB apart (loads would wait on unrelated stores) */
+    PT2C_EW_TILE = PT2C_EW_BLOCK + 48
 };
 
 typedef struct pt2c_ew_op {

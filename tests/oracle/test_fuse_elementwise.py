@@ -120,7 +120,7 @@ def fused_lines(meta):
 class GeluNew(nn.Module):
     """GPT-2's gelu_new written out, after a bias add: 9 elementwise ops, one group."""
 
-    def __init__(self, n=40):
+    def __init__(self, n=100):
         super().__init__()
         self.b = nn.Parameter(torch.randn(n) * 0.1, requires_grad=False)
 
@@ -186,7 +186,7 @@ class Shared(nn.Module):
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_gelu_new_is_one_group(tmp_path, dialect):
     torch.manual_seed(1)
-    x = torch.randn(3, 9, 40) * 2  # 1080 elements: three blocks, the last partial
+    x = torch.randn(3, 9, 100) * 2  # 2700 elements: three blocks, the last partial
     # --passes none: the default fuse_activations pass would make the chain one gelu op.
     st, st_plain, meta = run_case(tmp_path, GeluNew(), (x,), dialect, passes="none")
     assert st["groups"] == 1 and st["ops"] >= 8, st
@@ -198,7 +198,7 @@ def test_gelu_new_is_one_group(tmp_path, dialect):
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_gelu_new_with_default_passes(tmp_path, dialect):
     torch.manual_seed(1)
-    x = torch.randn(2, 5, 40)
+    x = torch.randn(2, 5, 100)
     run_case(tmp_path, GeluNew(), (x,), dialect)
 
 
@@ -284,7 +284,7 @@ def test_dynamic_batch(tmp_path, dialect):
 
 def test_thread_counts_give_the_same_bits(tmp_path):
     torch.manual_seed(7)
-    x = torch.randn(3, 17, 40)
+    x = torch.randn(5, 17, 100)  # four blocks: three threads get unequal runs
     with torch.no_grad():
         ep = export(GeluNew().eval(), (x,), "export")
     path = tmp_path / "t.pt2"

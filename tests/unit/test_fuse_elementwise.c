@@ -169,11 +169,11 @@ static void dense_input(pt2c_ew_input *in, const pt2c_ktensor *t, const pt2c_kte
 /* ---------------------------------------------------------------------------------------- */
 /* Cases                                                                                    */
 
-/* out = tanh((x + b) * s) * c - x over x [3, 5, 67] (1005 elements: two blocks and a part),
- * b [67] a row, s [5, 1] a trailing-dim broadcast, c [1] one element; NaN and infinities in
- * x; then x read through a transposed layout of its own bytes. */
+/* out = tanh((x + b) * s) * c - 0.5 x over x [3, 5, 167] (2505 elements: two blocks and a
+ * part), b [167] a row, s [5, 1] a trailing-dim broadcast, c [1] one element; NaN and
+ * infinities in x; then x read through a transposed layout of its own bytes. */
 static void chain_case(bool strided) {
-    enum { N = 3, C = 5, W = 67, NUMEL = N * C * W };
+    enum { N = 3, C = 5, W = 167, NUMEL = N * C * W };
     int64_t xs[3] = {N, C, W}, bs[1] = {W}, ss[2] = {C, 1}, cs[1] = {1};
     float *x = malloc(sizeof(float) * NUMEL), *xt = malloc(sizeof(float) * NUMEL);
     float b[W], s[C], c[1] = {1.25f};
@@ -280,7 +280,7 @@ TEST(ew_empty_tensor) {
 
 /* A group of one: sigmoid of a strided slice (every other element), 1 and 3 threads. */
 TEST(ew_single_op_reads_a_strided_slice) {
-    enum { N = 1300 };
+    enum { N = 2600 };
     float *base = malloc(sizeof(float) * 2 * N), *dense = malloc(sizeof(float) * N);
     for (int i = 0; i < 2 * N; i++)
         base[i] = (float)cos((double)i * 0.1) * 4.0f;
