@@ -245,6 +245,25 @@ def test_lstm_reads_gate_slices_in_place(tmp_path, dialect):
         assert st["copies"] < st_plain["copies"], (st, st_plain)
 
 
+class PlusTranspose(nn.Module):
+    """a + a.T: the add reads a and a transposed view of a's bytes in place, so its result
+    may not take over a's buffer (memplan's in-place reuse), which the unfused plan could,
+    having copied the view."""
+
+    def forward(self, x):
+        a = x * 2.0 + 1.0
+        return a + a.t(), torch.tanh(a.t() - a) * 3.0
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("threads", [1, 3])
+def test_transposed_view_of_a_dying_input(tmp_path, dialect, threads):
+    torch.manual_seed(8)
+    st, st_plain, _ = run_case(tmp_path, PlusTranspose(), (torch.randn(37, 37),), dialect,
+                               threads=threads)
+    assert st["strided"] >= 2 and st["copies"] < st_plain["copies"], (st, st_plain)
+
+
 class Dyn(nn.Module):
     def forward(self, x, b):  # x [B, 7, 24], b [24]
         h = x * 1.702
