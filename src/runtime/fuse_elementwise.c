@@ -44,8 +44,8 @@ size_t pt2c_ew_scratch_bytes(const pt2c_ew_group *g) {
 
 void pt2c_ew_input_init(pt2c_ew_input *in, const void *data, pt2c_dtype dtype, int64_t numel,
                         const pt2c_layout *l, const pt2c_ktensor *out) {
-    memset(in, 0, sizeof *in);
     in->data = data;
+    in->strides[0] = 0; /* a 0-dim output reads as [1] */
     in->dtype = dtype;
     in->scalar = numel == 1;
     /* Right-aligned broadcast: a missing or size-1 dim repeats (stride 0). */
@@ -132,17 +132,16 @@ void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor 
     const int64_t one = 1;
     const int64_t *sizes = out->rank > 0 ? out->sizes : &one;
     float *op_tiles = scratch, *ext_tiles = scratch + (size_t)(g->n_ops - 1) * T;
+    /* Kernels read data, dtype, rank, numel and sizes[0 .. rank): only those are set. */
     pt2c_ktensor ext_t[PT2C_EW_MAX_EXT], res_t[PT2C_EW_MAX_OPS];
     for (int32_t e = 0; e < g->n_ext; e++) {
-        memset(&ext_t[e], 0, sizeof ext_t[e]);
         if (in[e].scalar) { /* the same 0-dim tensor for every block */
             ext_t[e].data = (void *)(uintptr_t)in[e].data;
             ext_t[e].dtype = in[e].dtype;
+            ext_t[e].rank = 0;
             ext_t[e].numel = 1;
         }
     }
-    for (int32_t k = 0; k < g->n_ops; k++)
-        memset(&res_t[k], 0, sizeof res_t[k]);
     cursor cur[PT2C_EW_MAX_EXT];
     for (int32_t e = 0; e < g->n_ext; e++)
         if (!in[e].scalar && !in[e].dense)
