@@ -26,7 +26,8 @@ static const char run_help[] =
     "                             'none' runs the graph as exported; pt2c opt --help lists\n"
     "                             them)\n"
     "      --no-fusion            run every node as exported (no conv+batch norm+add+relu\n"
-    "                             steps): to check what fusion changes\n"
+    "                             steps, no elementwise groups): to check what fusion\n"
+    "                             changes\n"
     "      --no-views             copy every strided view (permute, slice, select, expand,\n"
     "                             split, ...) instead of aliasing its input: to compare\n";
 
