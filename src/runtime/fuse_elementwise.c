@@ -120,7 +120,7 @@ static void tile_tensor(pt2c_ktensor *t, void *data, int64_t m) {
 }
 
 void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor *out,
-                  const pt2c_cpu *cpu, float *scratch, int ith, int nth) {
+                  const pt2c_cpu *cpu, float *scratch, pt2c_kernel_fault *fault, int ith, int nth) {
     enum { B = PT2C_EW_BLOCK, T = PT2C_EW_TILE };
     int64_t n = out->numel;
     int64_t b0, b1;
@@ -167,13 +167,13 @@ void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor 
             for (int32_t i = 0; i < op->n_in; i++)
                 ins[i] = op->src[i] >= 0 ? &res_t[op->src[i]] : &ext_t[-1 - op->src[i]];
             pt2c_ktensor *outs[1] = {&res_t[k]};
-            pt2c_kernel_args args = {ins, op->n_in, outs, 1, op->params, NULL, cpu, NULL};
+            pt2c_kernel_args args = {ins, op->n_in, outs, 1, op->params, NULL, cpu, NULL, fault};
             op->kernel(&args, 0, 1);
         }
     }
 }
 
-void pt2c_ew_run(const pt2c_plan *plan, const pt2c_step *step, int ith, int nth) {
+void pt2c_ew_run(const pt2c_plan *plan, pt2c_step *step, int ith, int nth) {
     const pt2c_ew_group *g = step->ew;
     pt2c_value *fin = &plan->values[step->outputs[0]];
     pt2c_ew_input in[PT2C_EW_MAX_EXT];
@@ -185,7 +185,7 @@ void pt2c_ew_run(const pt2c_plan *plan, const pt2c_step *step, int ith, int nth)
         pt2c_ew_input_init(&in[e], v->t.data, v->t.dtype, v->t.numel, &l, &fin->t);
     }
     float *scratch = (float *)(void *)(plan->scratch + (size_t)ith * plan->scratch_bytes);
-    pt2c_ew_eval(g, in, &fin->t, plan->cpu, scratch, ith, nth);
+    pt2c_ew_eval(g, in, &fin->t, plan->cpu, scratch, &step->fault, ith, nth);
 }
 
 /* ---------------------------------------------------------------------------------------- */

@@ -229,14 +229,14 @@ pt2c_status pt2c_plan_fuse_elementwise(pt2c_plan *plan, pt2c_error *err);
  * make the intermediates views of the output (they get no bytes) and size the scratch. */
 pt2c_status pt2c_ew_close(pt2c_plan *plan, pt2c_step *step, pt2c_error *err);
 /* Run time: thread ith's share of the group's output blocks (exec.c). */
-void pt2c_ew_run(const pt2c_plan *plan, const pt2c_step *step, int ith, int nth);
+void pt2c_ew_run(const pt2c_plan *plan, pt2c_step *step, int ith, int nth);
 /* The block evaluator: out (dense float32) = the group on inputs in[0 .. n_ext), block by
  * block (PT2C_EW_BLOCK elements); thread ith of nth takes a contiguous run of blocks, so
  * results do not depend on nth. scratch: pt2c_ew_scratch_bytes(g) bytes, 64-byte aligned,
  * private to the thread. Each member runs its own kernel on the block, so the bits are
- * those of the unfused steps. */
+ * those of the unfused steps. fault (nullable) receives what a member's kernel raises. */
 void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor *out,
-                  const pt2c_cpu *cpu, float *scratch, int ith, int nth);
+                  const pt2c_cpu *cpu, float *scratch, pt2c_kernel_fault *fault, int ith, int nth);
 size_t pt2c_ew_scratch_bytes(const pt2c_ew_group *g);
 /* In (a tensor of rank <= out->rank broadcasting to out) read through layout l whose element
  * [0, ...] is at data. */

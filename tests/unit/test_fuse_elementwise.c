@@ -125,8 +125,8 @@ static const pt2c_ktensor *prep(mini *m) {
     m->out = malloc(sizeof(float) * (size_t)(v->t.numel ? v->t.numel : 1));
     v->t.data = m->out;
     m->out_ptr = &v->t;
-    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, &m->out_ptr, 1, m->step.params,
-                             NULL,       m->plan.cpu,      NULL};
+    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, &m->out_ptr, 1,   m->step.params,
+                             NULL,       m->plan.cpu,      NULL,        NULL};
     op->kernel(&args, 0, 1);
     return &v->t;
 }
@@ -146,7 +146,7 @@ static float *eval(const pt2c_ew_group *g, const pt2c_ew_input *in, const pt2c_k
     size_t bytes = (pt2c_ew_scratch_bytes(g) + 63) / 64 * 64;
     float *scratch = aligned_alloc(64, bytes ? bytes : 64);
     for (int ith = 0; ith < nth; ith++)
-        pt2c_ew_eval(g, in, &out, test_cpu(), scratch, ith, nth);
+        pt2c_ew_eval(g, in, &out, test_cpu(), scratch, NULL, ith, nth);
     free(scratch);
     return out.data;
 }
