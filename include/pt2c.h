@@ -350,7 +350,9 @@ typedef struct pt2c_run_options {
     pt2c_isa isa;  /* PT2C_ISA_AUTO unless forced; a choice the CPU lacks is an error */
     int profile;   /* 1: time every node of every run (pt2c_runner_profile) */
     int no_fusion; /* 1: run every node as exported; 0: a convolution or matrix product also
-                      does the batch norm, residual add and activation that follow it */
+                      does the batch norm, residual add and activation that follow it, and
+                      chains of float32 elementwise ops run as one step each, reading
+                      strided views in place */
     int no_views;  /* 1: copy the result of every strided view (permute, slice, select,
                       expand, split, ...); 0: views alias their input's bytes and are copied
                       only where a kernel needs them dense and they are not */
@@ -399,15 +401,19 @@ PT2C_API void pt2c_npy_free(void *buffer);
 typedef struct pt2c_runner_stats {
     int64_t shape_plans;
     int64_t cache_hits;
-    uint64_t activation_bytes; /* intermediate tensors of the current plan, summed */
-    uint64_t arena_bytes;      /* the one block they are placed in (reused by lifetime) */
-    uint64_t scratch_bytes;    /* kernels' scratch, all threads */
-    uint64_t packed_bytes;     /* weights repacked for the kernels at plan time */
-    int n_threads;             /* threads the runner uses */
-    pt2c_isa isa;              /* the kernels it runs */
-    int64_t views;             /* strided view results that alias their input's bytes */
-    int64_t view_copies;       /* strided view results copied (clone, or read dense by a
-                                  kernel or the caller while not dense in their input) */
+    uint64_t activation_bytes;  /* intermediate tensors of the current plan, summed */
+    uint64_t arena_bytes;       /* the one block they are placed in (reused by lifetime) */
+    uint64_t scratch_bytes;     /* kernels' scratch, all threads */
+    uint64_t packed_bytes;      /* weights repacked for the kernels at plan time */
+    int n_threads;              /* threads the runner uses */
+    pt2c_isa isa;               /* the kernels it runs */
+    int64_t views;              /* strided view results that alias their input's bytes */
+    int64_t view_copies;        /* strided view results copied (clone, or read dense by a
+                                   kernel or the caller while not dense in their input) */
+    int64_t elementwise_groups; /* steps running two or more fused elementwise ops */
+    int64_t elementwise_ops;    /* the ops in those steps */
+    int64_t strided_reads;      /* inputs elementwise steps read in place through a layout
+                                   that is not dense (views not copied for them) */
 } pt2c_runner_stats;
 PT2C_API void pt2c_runner_get_stats(const pt2c_runner *runner, pt2c_runner_stats *out);
 

@@ -294,6 +294,9 @@ static void text_report(const bench_args *a, const bench_report *r) {
            arena, inter, scratch, packed);
     printf("views: %lld strided views alias their input, %lld copied\n", (long long)r->stats.views,
            (long long)r->stats.view_copies);
+    printf("elementwise: %lld fused groups of %lld ops; %lld strided inputs read in place\n",
+           (long long)r->stats.elementwise_groups, (long long)r->stats.elementwise_ops,
+           (long long)r->stats.strided_reads);
 
     int op_w = 2, node_w = 4;
     for (size_t k = 0; k < r->n_ops; k++)
@@ -396,6 +399,9 @@ static void json_report(const bench_args *a, const bench_report *r) {
     printf("  \"packed_bytes\": %llu,\n", (unsigned long long)r->stats.packed_bytes);
     printf("  \"views\": %lld,\n", (long long)r->stats.views);
     printf("  \"view_copies\": %lld,\n", (long long)r->stats.view_copies);
+    printf("  \"elementwise_groups\": %lld,\n", (long long)r->stats.elementwise_groups);
+    printf("  \"elementwise_ops\": %lld,\n", (long long)r->stats.elementwise_ops);
+    printf("  \"strided_reads\": %lld,\n", (long long)r->stats.strided_reads);
     json_key_number("gflop_per_run", r->flop * 1e-9, 9);
     json_key_number("gflops", gflops_of(r->flop, r->median_ms), 6);
     json_rows("by_op", r->ops, r->n_ops, r->total_ms);

@@ -26,7 +26,8 @@ static const char run_help[] =
     "                             'none' runs the graph as exported; pt2c opt --help lists\n"
     "                             them)\n"
     "      --no-fusion            run every node as exported (no conv+batch norm+add+relu\n"
-    "                             steps): to check what fusion changes\n"
+    "                             steps, no elementwise groups): to check what fusion\n"
+    "                             changes\n"
     "      --no-views             copy every strided view (permute, slice, select, expand,\n"
     "                             split, ...) instead of aliasing its input: to compare\n";
 
@@ -224,6 +225,9 @@ static int run_main(int argc, char **argv) {
                (unsigned long long)st.scratch_bytes, (unsigned long long)st.packed_bytes);
         printf("views: %lld strided views alias their input, %lld copied\n", (long long)st.views,
                (long long)st.view_copies);
+        printf("elementwise: %lld fused groups of %lld ops; %lld strided inputs read in place\n",
+               (long long)st.elementwise_groups, (long long)st.elementwise_ops,
+               (long long)st.strided_reads);
     }
 done:
     pt2c_cli_free_inputs(&in);

@@ -356,6 +356,8 @@ void pt2c_runner_get_stats(const pt2c_runner *r, pt2c_runner_stats *out) {
     out->isa = r->plan.cpu ? r->plan.cpu->isa : PT2C_ISA_AUTO;
     if (r->plan.shaped)
         pt2c_plan_count_views(&r->plan, &out->views, &out->view_copies);
+    pt2c_plan_count_fusion(&r->plan, &out->elementwise_groups, &out->elementwise_ops,
+                           &out->strided_reads);
 }
 
 /* ---------------------------------------------------------------------------------------- */

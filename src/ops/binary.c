@@ -788,8 +788,6 @@ void pt2c_k_binary(const pt2c_kernel_args *args, int ith, int nth) {
     pt2c_split_range(out->numel, ith, nth, &begin, &end);
     if (begin >= end)
         return;
-    pt2c_bcast it;
-    pt2c_bcast_start(&it, out, in, 2, begin);
     float one[2] = {0.0f, 0.0f};
     const float *xf = NULL, *yf = NULL;
     bool f32_out = out->dtype == PT2C_DTYPE_F32, cmp = is_compare(p->op);
@@ -797,6 +795,21 @@ void pt2c_k_binary(const pt2c_kernel_args *args, int ith, int nth) {
         xf = f32_view(in[0], &one[0]);
         yf = f32_view(in[1], &one[1]);
     }
+    if (xf && yf && (in[0]->numel == out->numel || in[0]->numel == 1) &&
+        (in[1]->numel == out->numel || in[1]->numel == 1)) {
+        /* Each operand whole or one element: the one run the broadcast walk would make
+         * (the elementwise groups of runtime/fuse_elementwise.c call this on every block). */
+        int64_t sx = in[0]->numel == 1 ? 0 : 1, sy = in[1]->numel == 1 ? 0 : 1;
+        if (cmp)
+            run_f32_cmp(p->op, xf + begin * sx, sx, yf + begin * sy, sy,
+                        (uint8_t *)out->data + begin, end - begin);
+        else
+            run_f32(p->op, xf + begin * sx, sx, yf + begin * sy, sy, (float *)out->data + begin,
+                    end - begin, (float)p->alpha_f);
+        return;
+    }
+    pt2c_bcast it;
+    pt2c_bcast_start(&it, out, in, 2, begin);
     for (int64_t i = begin; i < end;) {
         int64_t n = pt2c_bcast_run(&it, end - i);
         if (xf && yf && cmp)
@@ -976,4 +989,18 @@ bool pt2c_fuse_add(const pt2c_op_def *op, const void *params) {
                                      (a->dtype == PT2C_DTYPE_F64 && a->f == 1.0) ||
                                      (a->dtype == PT2C_DTYPE_BOOL && a->i == 1));
     return alpha_one && p->x[0].input >= 0 && p->x[1].input >= 0;
+}
+
+/* Arithmetic (not comparisons, logic or bits: they give bool or integers), and clamp with
+ * Scalar bounds (its self then has the output's shape, which its fast path relies on). */
+bool pt2c_fuse_elementwise_binary(const pt2c_op_def *op, const void *params) {
+    if (op->kernel == pt2c_k_binary) {
+        const binary_params *p = params;
+        return p->op >= BIN_ADD && p->op <= BIN_ATAN2;
+    }
+    if (op->kernel == pt2c_k_clamp) {
+        const clamp_params *p = params;
+        return p->x[1].input < 0 && p->x[2].input < 0;
+    }
+    return false;
 }

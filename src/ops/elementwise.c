@@ -645,3 +645,12 @@ bool pt2c_fuse_activation(const pt2c_op_def *op, const void *params, pt2c_act *a
     const unary_params *p = params;
     return f32_act(p, act, lo, hi);
 }
+
+bool pt2c_fuse_elementwise(const pt2c_op_def *op, const void *params) {
+    if (op->kernel == pt2c_k_relu)
+        return true;
+    if (op->kernel != pt2c_k_unary_float)
+        return pt2c_fuse_elementwise_binary(op, params);
+    const unary_params *p = params;
+    return !gives_bool(p->fn) && p->fn != UN_BITWISE_NOT;
+}

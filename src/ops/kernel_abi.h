@@ -5,7 +5,8 @@
  * Every tensor a kernel sees is dense and row-major (contiguous): strides are implied by
  * sizes. The planner keeps views as strided layouts of their base (ops/layout.h) and hands a
  * kernel a view's bytes in place when they are dense, else a copy it gathers once; kernels
- * never see strides.
+ * never see strides. (An elementwise group, runtime/fuse_elementwise.c, reads views through
+ * their layouts itself and hands its members' kernels dense blocks.)
  *
  * A kernel computes its share of the outputs: thread ith of nth. It splits by output elements
  * (never inside a reduction), so results are bit-identical for every thread count. Kernels do
@@ -102,6 +103,11 @@ typedef void (*pt2c_kernel_fn)(const pt2c_kernel_args *args, int ith, int nth);
 
 /* The [begin, end) share of n items for thread ith of nth. */
 static inline void pt2c_split_range(int64_t n, int ith, int nth, int64_t *begin, int64_t *end) {
+    if (nth == 1) { /* no divisions: elementwise groups call kernels block by block */
+        *begin = 0;
+        *end = n;
+        return;
+    }
     int64_t per = n / nth, rem = n % nth;
     *begin = (int64_t)ith * per + (ith < rem ? ith : rem);
     *end = *begin + per + (ith < rem ? 1 : 0);

@@ -220,6 +220,14 @@ bool pt2c_fuse_add(const pt2c_op_def *op, const void *params);
 /* A unary float op an epilogue can apply instead. */
 bool pt2c_fuse_activation(const pt2c_op_def *op, const void *params, pt2c_act *act, float *lo,
                           float *hi);
+/* An elementwise op the plan may run inside an elementwise group (fuse_elementwise.c): its
+ * kernel computes output element i from its inputs' elements at i (NumPy broadcasting),
+ * with no scratch and no epilogue, so running it on a block of the output with its inputs
+ * cut to the same block (dense, or 0-dim when one element) gives the bits of the whole run.
+ * The fusion adds the rest: float32 results, not in place, tensors of the group's shape.
+ * elementwise.c answers for the unary ops and asks binary.c for the others. */
+bool pt2c_fuse_elementwise(const pt2c_op_def *op, const void *params);
+bool pt2c_fuse_elementwise_binary(const pt2c_op_def *op, const void *params);
 /* An op whose output equals its input (clone, eval-mode dropout). */
 bool pt2c_fuse_identity(const pt2c_op_def *op, const void *params);
 

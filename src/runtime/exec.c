@@ -92,6 +92,10 @@ static bool step_works(const pt2c_plan *plan, const pt2c_step *step) {
 }
 
 static void run_step(pt2c_plan *plan, pt2c_step *step, int ith, int nth) {
+    if (step->ew) { /* an elementwise group (fuse_elementwise.c) */
+        pt2c_ew_run(plan, step, ith, nth);
+        return;
+    }
     if (pt2c_step_is_view(step)) {
         gather_views(plan, step, ith, nth);
         return;

@@ -24,7 +24,8 @@
  * tolerance.
  *
  * The graph is not changed: this rewrites the plan's steps only (graph passes that rewrite
- * the program come with issue 10 and will use the same kernel epilogue). Runners fuse unless
+ * the program come with issue 10 and will use the same kernel epilogue). Chains of
+ * elementwise ops are fused last, by fuse_elementwise.c. Runners fuse unless
  * pt2c_run_options.no_fusion is set.
  */
 #include "runtime/runtime.h"
@@ -444,7 +445,9 @@ pt2c_status pt2c_plan_fuse(pt2c_plan *plan, pt2c_error *err) {
             plan->exec_order[n++] = arrive[t];
     }
     plan->n_exec = n;
-    st = label_fused(plan, err);
+    if ((st = label_fused(plan, err)) != PT2C_OK)
+        goto done;
+    st = pt2c_plan_fuse_elementwise(plan, err);
 done:
     pt2c_dealloc(a, uses, sizeof *uses * nv);
     pt2c_dealloc(a, reader, sizeof *reader * nv);

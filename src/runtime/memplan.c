@@ -6,7 +6,10 @@
  *   first  the step that writes it,
  *   last   the last step that reads it or any view or in-place result sharing its bytes,
  *          or gathers a materialized view from them (graph outputs and buffer mutations
- *          live to the end of the run).
+ *          live to the end of the run). An elementwise group's step lists every input its
+ *          members read (fuse_elementwise.c), so the roots of the strided views it reads
+ *          in place live until it runs, and its in-place reuse of its first input is refused
+ *          when another of them views the same bytes.
  * Then greedy by size, as TensorFlow Lite Micro's GreedyMemoryPlanner: largest first, each
  * at the lowest offset where it overlaps no already placed buffer whose lifetime intersects
  * its own. Buffers whose lives do not meet share bytes. The arena is the highest end.

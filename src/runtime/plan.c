@@ -314,11 +314,14 @@ static pt2c_status bind_graph_outputs(pt2c_plan *plan, pt2c_error *err) {
 /* Which values something reads as dense bytes: every kernel (a step that is not a view, a
  * shape computation or a check), a view step's inputs after the first (expand_as's
  * `other`: only its sizes, but keep the rule simple), graph outputs and mutations. A view
- * only other views read is never copied. */
-static void mark_dense_readers(pt2c_plan *plan) {
+ * only other views read is never copied, nor one only elementwise groups read (they read
+ * through layouts: fuse_elementwise.c). */
+void pt2c_plan_mark_dense(pt2c_plan *plan) {
+    for (int32_t v = 0; v < plan->n_values; v++)
+        plan->values[v].needs_dense = false;
     for (int64_t s = 0; s < plan->n_steps; s++) {
         const pt2c_step *st = &plan->steps[s];
-        if (st->op->flags & (PT2C_OP_SYM | PT2C_OP_NOOP))
+        if ((st->op->flags & (PT2C_OP_SYM | PT2C_OP_NOOP)) || st->ew || st->reads_layout)
             continue;
         for (int32_t i = pt2c_step_is_view(st) ? 1 : 0; i < st->n_inputs; i++)
             plan->values[st->inputs[i]].needs_dense = true;
@@ -359,7 +362,7 @@ pt2c_status pt2c_plan_build(const pt2c_program *prog, pt2c_plan *plan, pt2c_erro
         plan->exec_order[s] = s;
     plan->n_exec = plan->n_steps;
     PT2C_TRY(bind_graph_outputs(plan, err));
-    mark_dense_readers(plan);
+    pt2c_plan_mark_dense(plan);
     return PT2C_OK;
 }
 
@@ -411,7 +414,9 @@ static pt2c_status make_writable(pt2c_plan *plan, int32_t slot, pt2c_error *err)
 /* that is dense there aliases it at an offset (alias_of, view_offset); one that is not is   */
 /* left as a description when only views read it, and gathered into its own buffer by its   */
 /* step when a kernel, the caller or a mutation reads it (materialized, once for all its    */
-/* readers). Kernels see dense tensors only.                                                */
+/* readers). Kernels see dense tensors only, with one exception: the steps of an            */
+/* elementwise group (fuse_elementwise.c) read their inputs through their layouts, so a     */
+/* view only such steps read is never gathered.                                             */
 
 void pt2c_plan_layout(const pt2c_plan *plan, int32_t slot, int32_t *base, pt2c_layout *out) {
     const pt2c_value *v = &plan->values[slot];
@@ -681,6 +686,8 @@ static pt2c_status shape_fresh(pt2c_plan *plan, pt2c_error *err) {
         PT2C_TRY(shape_step(plan, &plan->steps[s], false, err));
         if (plan->steps[s].closes >= 0)
             PT2C_TRY(close_chain(plan, &plan->steps[plan->steps[s].closes], err));
+        if (plan->steps[s].ew)
+            PT2C_TRY(pt2c_ew_close(plan, &plan->steps[s], err));
     }
     PT2C_TRY(pt2c_plan_memory(plan, err));
     if (plan->scratch_bytes)

@@ -60,6 +60,46 @@ typedef struct pt2c_value {
     bool is_output;    /* set at build: a user output (read after the run) */
 } pt2c_value;
 
+/* An elementwise group (fuse_elementwise.c): float32 elementwise steps whose intermediate
+ * results nothing else reads, run as one step over cache-sized blocks of the output. */
+enum {
+    PT2C_EW_MAX_OPS = 16, /* steps in one group */
+    PT2C_EW_MAX_EXT = 64, /* tensors it reads from outside (PT2C_EW_MAX_OPS * MAX_IN) */
+    PT2C_EW_MAX_IN = 4,   /* inputs of one member op */
+#ifndef PT2C_EW_BLOCK_SIZE
+#define PT2C_EW_BLOCK_SIZE 1024
+#endif
+    PT2C_EW_BLOCK = PT2C_EW_BLOCK_SIZE, /* output elements per block */
+    /* floats from one scratch tile to the next: three cache lines more than a block, so
+     * tiles never lie a multiple of 4 KiB apart (loads would wait on unrelated stores) */
+    PT2C_EW_TILE = PT2C_EW_BLOCK + 48
+};
+
+typedef struct pt2c_ew_op {
+    pt2c_kernel_fn kernel;       /* the member's own kernel (pt2c_fuse_elementwise said yes) */
+    const void *params;          /* borrowed: the member step's params (shape time fills them) */
+    int32_t n_in;                /* <= PT2C_EW_MAX_IN */
+    int32_t src[PT2C_EW_MAX_IN]; /* each input: >= 0 the result of op src (an earlier one),
+                                    < 0 external input -1 - src */
+} pt2c_ew_op;
+
+typedef struct pt2c_ew_group {
+    int32_t n_ops;   /* >= 1; the last writes the group's output */
+    pt2c_ew_op *ops; /* n_ops, in graph order (arena) */
+    int64_t *steps;  /* the n_ops member steps, the last is the one that runs (arena) */
+    int32_t n_ext;   /* <= PT2C_EW_MAX_EXT */
+    int32_t *ext;    /* n_ext value slots read from outside, through their layouts (arena) */
+} pt2c_ew_group;
+
+/* An external input of a group at run time, addressed in the output's index space. */
+typedef struct pt2c_ew_input {
+    const void *data; /* element [0, ...] of the tensor (a view's bytes at its offset) */
+    pt2c_dtype dtype; /* float32, or anything when scalar */
+    bool scalar;      /* one element: handed to the kernels as a 0-dim tensor */
+    bool dense;       /* output element i is data[i] (no gather) */
+    int64_t strides[PT2C_MAX_RANK]; /* per output dim, in elements; 0 where it broadcasts */
+} pt2c_ew_input;
+
 typedef struct pt2c_step {
     const pt2c_op_def *op;
     int64_t node_index;
@@ -94,6 +134,13 @@ typedef struct pt2c_step {
      * barrier that ends the step. One per step, so a fast thread raising in the next step
      * cannot be mistaken for a fault of this one. */
     pt2c_kernel_fault fault;
+    /* Elementwise groups (fuse_elementwise.c). The group's last step runs the whole group
+     * (ew); the others are absorbed. Steps of a group read their tensor inputs through their
+     * layouts (reads_layout): a strided view they read is not copied (mark_dense_readers
+     * leaves it), and the group step lists every external input among its inputs, after the
+     * op's own, so memory planning keeps the views' roots alive until it runs. */
+    pt2c_ew_group *ew; /* the group this step runs, or NULL (arena) */
+    bool reads_layout; /* a member of an elementwise group */
 } pt2c_step;
 
 /* Time spent in one step, summed over the runs since the last reset (profiling runners). */
@@ -173,6 +220,34 @@ pt2c_status pt2c_plan_bind_symbols(pt2c_plan *plan, pt2c_error *err);
 /* Plan-level fusion (fuse.c): producers absorb the batch norm, residual add and activation
  * that follow them. Call once, after pt2c_plan_build and before shaping. */
 pt2c_status pt2c_plan_fuse(pt2c_plan *plan, pt2c_error *err);
+/* Elementwise groups (fuse_elementwise.c): maximal DAGs of float32 elementwise steps whose
+ * intermediates nothing else reads become one step; a lone elementwise step that reads a
+ * strided view becomes a group of one, reading the view in place. pt2c_plan_fuse calls it
+ * last. */
+pt2c_status pt2c_plan_fuse_elementwise(pt2c_plan *plan, pt2c_error *err);
+/* Shape time, after the group's last step is shaped: check the members' sizes and dtypes,
+ * make the intermediates views of the output (they get no bytes) and size the scratch. */
+pt2c_status pt2c_ew_close(pt2c_plan *plan, pt2c_step *step, pt2c_error *err);
+/* Run time: thread ith's share of the group's output blocks (exec.c). */
+void pt2c_ew_run(const pt2c_plan *plan, pt2c_step *step, int ith, int nth);
+/* The block evaluator: out (dense float32) = the group on inputs in[0 .. n_ext), block by
+ * block (PT2C_EW_BLOCK elements); thread ith of nth takes a contiguous run of blocks, so
+ * results do not depend on nth. scratch: pt2c_ew_scratch_bytes(g) bytes, 64-byte aligned,
+ * private to the thread. Each member runs its own kernel on the block, so the bits are
+ * those of the unfused steps. fault (nullable) receives what a member's kernel raises. */
+void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor *out,
+                  const pt2c_cpu *cpu, float *scratch, pt2c_kernel_fault *fault, int ith, int nth);
+size_t pt2c_ew_scratch_bytes(const pt2c_ew_group *g);
+/* In (a tensor of rank <= out->rank broadcasting to out) read through layout l whose element
+ * [0, ...] is at data. */
+void pt2c_ew_input_init(pt2c_ew_input *in, const void *data, pt2c_dtype dtype, int64_t numel,
+                        const pt2c_layout *l, const pt2c_ktensor *out);
+/* Elementwise groups of two or more steps, the steps in them, and external inputs that
+ * groups read through a layout that is not dense (the copies views no longer make). */
+void pt2c_plan_count_fusion(const pt2c_plan *plan, int64_t *groups, int64_t *ops, int64_t *strided);
+/* Which values something reads as dense bytes (needs_dense): every kernel except the steps
+ * of elementwise groups, graph outputs, mutations. pt2c_plan_build runs it; fusion again. */
+void pt2c_plan_mark_dense(pt2c_plan *plan);
 /* Place every intermediate tensor of the shaped steps in one arena by lifetime
  * (memplan.c); views and in-place results point into their root's bytes. */
 pt2c_status pt2c_plan_memory(pt2c_plan *plan, pt2c_error *err);

@@ -20,7 +20,8 @@ from conftest import run_pt2c
 KEYS = {"model", "threads", "isa", "iterations", "warmup", "load_ms", "passes_ms", "plan_ms",
         "first_run_ms", "median_ms", "p90_ms", "min_ms", "mean_ms", "peak_rss_bytes",
         "arena_bytes", "intermediate_bytes", "scratch_bytes", "packed_bytes", "gflop_per_run",
-        "gflops", "by_op", "top_nodes", "views", "view_copies"}
+        "gflops", "by_op", "top_nodes", "views", "view_copies", "elementwise_groups",
+        "elementwise_ops", "strided_reads"}
 OP_KEYS = {"op", "nodes", "ms", "percent", "gflop", "gflops"}
 NODE_KEYS = {"node", "op", "ms", "percent", "gflop", "gflops"}
 VERBS = ["show", "extract", "check", "run", "bench", "opt", "partition", "help", "version"]
