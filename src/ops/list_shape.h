@@ -1,6 +1,6 @@
 /* list_shape.h - op table rows: tensor creation, views, copies, indexing, concatenation.
  * Sorted by target. See op_list.h. Functions: shape.c, view.c, concat.c, create.c, index.c,
- * shape_meta.c. */
+ * scatter.c, shape_meta.c. */
 /* clang-format off */
 PT2C_OP("torch.ops.aten._assert_scalar.default", pt2c_parse_assert_scalar, pt2c_shape_assert_scalar, pt2c_scratch_none, pt2c_k_none, PT2C_OP_NOOP)
 PT2C_OP("torch.ops.aten._assert_tensor_metadata.default", pt2c_parse_assert_tensor_metadata, pt2c_shape_assert_tensor_metadata, pt2c_scratch_none, pt2c_k_none, PT2C_OP_NOOP)
@@ -40,6 +40,8 @@ PT2C_OP("torch.ops.aten.gather.default", pt2c_parse_gather, pt2c_shape_gather, p
 PT2C_OP("torch.ops.aten.index.Tensor", pt2c_parse_index, pt2c_shape_index, pt2c_scratch_none, pt2c_k_index, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.index_put.default", pt2c_parse_index_put, pt2c_shape_index_put, pt2c_scratch_none, pt2c_k_index_put, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.index_put_.default", pt2c_parse_index_put_, pt2c_shape_index_put, pt2c_scratch_none, pt2c_k_index_put, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.index_reduce.default", pt2c_parse_index_reduce, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.index_reduce_.default", pt2c_parse_index_reduce, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.index_select.default", pt2c_parse_index_select, pt2c_shape_index_select, pt2c_scratch_none, pt2c_k_index_select, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.lift_fresh_copy.default", pt2c_parse_identity, pt2c_shape_clone, pt2c_scratch_none, pt2c_k_copy, PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.masked_fill.Scalar", pt2c_parse_masked_fill, pt2c_shape_masked_fill, pt2c_scratch_none, pt2c_k_masked_fill, PT2C_OP_PURE)
@@ -63,6 +65,18 @@ PT2C_OP("torch.ops.aten.repeat_interleave.self_Tensor", pt2c_parse_repeat_interl
 PT2C_OP("torch.ops.aten.repeat_interleave.self_int", pt2c_parse_repeat_interleave_self_int, pt2c_shape_repeat_interleave, pt2c_scratch_none, pt2c_k_repeat_interleave, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.roll.default", pt2c_parse_roll, pt2c_shape_dimmap, pt2c_scratch_none, pt2c_k_dimmap, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.scalar_tensor.default", pt2c_parse_scalar_tensor, pt2c_shape_fill, pt2c_scratch_none, pt2c_k_fill, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.scatter.reduce", pt2c_parse_scatter_reduce, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.scatter.src", pt2c_parse_scatter_src, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.scatter.value", pt2c_parse_scatter_value, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.scatter.value_reduce", pt2c_parse_scatter_value_reduce, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.scatter_.reduce", pt2c_parse_scatter_reduce, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_INPLACE)
+PT2C_OP("torch.ops.aten.scatter_.src", pt2c_parse_scatter_src, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_INPLACE)
+PT2C_OP("torch.ops.aten.scatter_.value", pt2c_parse_scatter_value, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_INPLACE)
+PT2C_OP("torch.ops.aten.scatter_.value_reduce", pt2c_parse_scatter_value_reduce, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_INPLACE)
+PT2C_OP("torch.ops.aten.scatter_add.default", pt2c_parse_scatter_add, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.scatter_add_.default", pt2c_parse_scatter_add, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_INPLACE)
+PT2C_OP("torch.ops.aten.scatter_reduce.two", pt2c_parse_scatter_reduce_two, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.scatter_reduce_.two", pt2c_parse_scatter_reduce_two, pt2c_shape_scatter, pt2c_scratch_scatter, pt2c_k_scatter, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.select.int", pt2c_parse_select, pt2c_shape_select, pt2c_scratch_none, pt2c_k_strided, PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.select_scatter.default", pt2c_parse_select_scatter, pt2c_shape_slice_scatter, pt2c_scratch_none, pt2c_k_slice_scatter, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.slice.Tensor", pt2c_parse_slice, pt2c_shape_slice, pt2c_scratch_none, pt2c_k_strided, PT2C_OP_STRIDED)
