@@ -1,5 +1,6 @@
 /* list_math.h - op table rows: elementwise math (binary.c, elementwise.c), comparisons,
- * reductions, scans, sorting and matrix products. Sorted by target. See op_list.h. */
+ * reductions, scans, sorting, searching (search.c) and matrix products. Sorted by target.
+ * See op_list.h. */
 /* clang-format off */
 PT2C_OP("torch.ops.aten.__and__.Scalar", pt2c_parse_bitwise_and_scalar, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.__and__.Tensor", pt2c_parse_bitwise_and, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
@@ -44,6 +45,7 @@ PT2C_OP("torch.ops.aten.bitwise_or.Tensor", pt2c_parse_bitwise_or, pt2c_shape_bi
 PT2C_OP("torch.ops.aten.bitwise_xor.Scalar", pt2c_parse_bitwise_xor_scalar, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.bitwise_xor.Tensor", pt2c_parse_bitwise_xor, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.bmm.default", pt2c_parse_bmm, pt2c_shape_mm, pt2c_scratch_gemm, pt2c_k_mm, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.bucketize.Tensor", pt2c_parse_bucketize, pt2c_shape_search, pt2c_scratch_none, pt2c_k_search, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.ceil.default", pt2c_parse_ceil, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.ceil_.default", pt2c_parse_ceil, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.clamp.Tensor", pt2c_parse_clamp_tensor, pt2c_shape_clamp, pt2c_scratch_none, pt2c_k_clamp, PT2C_OP_PURE)
@@ -145,6 +147,8 @@ PT2C_OP("torch.ops.aten.round_.default", pt2c_parse_round, pt2c_shape_unary_floa
 PT2C_OP("torch.ops.aten.rsqrt_.default", pt2c_parse_rsqrt, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.rsub.Scalar", pt2c_parse_rsub_scalar, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.rsub.Tensor", pt2c_parse_rsub, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.searchsorted.Scalar", pt2c_parse_searchsorted_scalar, pt2c_shape_search, pt2c_scratch_none, pt2c_k_search, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.searchsorted.Tensor", pt2c_parse_searchsorted, pt2c_shape_search, pt2c_scratch_none, pt2c_k_search, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.sigmoid_.default", pt2c_parse_sigmoid, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.sign.default", pt2c_parse_sign, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.sin.default", pt2c_parse_sin, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)

@@ -25,7 +25,7 @@ MATH_OPS = re.compile(
     r"aten\.(_?_?(add|sub|rsub|mul|div|floor_divide|remainder|fmod|pow|minimum|maximum|"
     r"atan2|clamp|clamp_min|clamp_max|eq|ne|lt|le|gt|ge|logical_\w+|bitwise_\w+|and|or|xor|"
     r"sum|mean|prod|amax|amin|max|min|argmax|argmin|var|std|var_mean|std_mean|any|all|"
-    r"logsumexp|linalg_vector_norm|_?softmax|_?log_softmax|_safe_softmax|cumsum|cumprod|cummax|cummin|diff|"
+    r"logsumexp|linalg_vector_norm|_?softmax|_?log_softmax|_safe_softmax|cumsum|cumprod|cummax|cummin|diff|searchsorted|bucketize|"
     r"sort|argsort|topk|mm|bmm|matmul|baddbmm|addmm|dot|mv|linear|exp\w*|log\w*|sqrt|rsqrt|"
     r"reciprocal|sin|cos|tan|asin|acos|atan|sinh|cosh|asinh|acosh|atanh|erf|erfc|floor|ceil|"
     r"round|trunc|sign|square|isnan|isinf|isfinite|abs|neg|sigmoid|tanh)_?\.)")
@@ -180,6 +180,17 @@ def cum_extremes(x, i, b):
             torch.logcumsumexp(x.double(), 0))
 
 
+def searches(seq, v, rows, rv, iseq, iv):
+    """searchsorted / bucketize: left and right on ties, NaN values, a sorter, batched rows,
+    integers, out_int32, side=, the Scalar form."""
+    order = torch.argsort(-seq)
+    return (torch.searchsorted(seq, v), torch.searchsorted(seq, v, right=True),
+            torch.searchsorted(seq, v, side="right", out_int32=True),
+            torch.searchsorted(-seq, v, sorter=order), torch.searchsorted(rows, rv),
+            torch.searchsorted(iseq, iv, right=True), torch.searchsorted(seq, 0.5),
+            torch.bucketize(v, seq), torch.bucketize(iv, iseq, right=True, out_int32=True))
+
+
 def diffs(x, i, b):
     """torch.diff: along either dim, n > 1, prepend/append, integers (wrapping) and bools;
     GPT-2's attention-mask setup in transformers 5 uses it."""
@@ -287,6 +298,10 @@ CASES = {
                                                   [-float("inf"), -float("inf"), 2.0, 2.0, float("inf"), 1.0, -1.0],
                                                   [0.5, -0.5, 0.25, 7.0, 7.0, -3.0, 4.0]]),
                                     randint(0, 3, 3, 7, seed=47), randn(3, 7, seed=48) > 0)),
+    "searches": (searches, (torch.tensor([-1.0, 0.0, 0.5, 0.5, 2.0, 3.0]),
+                            torch.tensor([[0.5, -2.0, 9.0], [float("nan"), 2.0, 0.25]]),
+                            torch.sort(randn(2, 3, 5, seed=49), -1).values, randn(2, 3, 4, seed=50),
+                            torch.tensor([1, 3, 3, 7, 9]), randint(0, 11, 4, 5, seed=51))),
     "diffs": (diffs, (randn(4, 6, seed=29), torch.randint(-100, 100, (3, 7)),
                       torch.rand(2, 5) > 0.5)),
     "topk_sort": (topk_sort, (randn(5, 8, seed=24), randint(0, 4, 3, 20, seed=25),
@@ -304,7 +319,7 @@ CASES = {
                                                   randint(-9, 9, 6, 3, seed=41))),
 }
 
-THREADED = {"cum_extremes", "arith_float", "reduce_float", "topk_sort", "matmul_big", "softmax"}
+THREADED = {"cum_extremes", "searches", "arith_float", "reduce_float", "topk_sort", "matmul_big", "softmax"}
 
 
 @pytest.mark.parametrize("dialect", ["export", "core"])

@@ -1,5 +1,5 @@
 """Values PyTorch raises on at run time: an index out of range (embedding, index_select,
-gather, x[idx], x[idx] = v, scatter, scatter_add_, scatter_reduce, index_reduce) and an integer division by zero. Each is data, so no plan-time
+gather, x[idx], x[idx] = v, scatter, scatter_add_, scatter_reduce, index_reduce, searchsorted's sorter) and an integer division by zero. Each is data, so no plan-time
 check can see it: the kernel raises a fault and pt2c run stops with one line on stderr naming
 the file, node and op and what was wrong, exits non-zero and writes no output. Eager PyTorch
 must raise on the same inputs (so the case is a real error, not pt2c's opinion), and the same
@@ -67,6 +67,10 @@ def _index_reduce(m, x, idx, src):
     return torch.index_reduce(x, 0, idx, src, "mean")
 
 
+def _searchsorted(m, seq, v, sorter):
+    return torch.searchsorted(seq, v, sorter=sorter)
+
+
 def r(*shape):
     return torch.randn(*shape)
 
@@ -103,6 +107,10 @@ CASES = {
     "index_reduce": (_index_reduce, {}, (r(3, 2), torch.tensor([2, 0]), r(2, 2)),
                      (r(3, 2), torch.tensor([2, 3]), r(2, 2)),
                      "index 3 is out of bounds for dimension 0 with size 3"),
+    "searchsorted_sorter": (_searchsorted, {},
+                            (torch.tensor([3.0, 1.0, 2.0]), r(4), torch.tensor([1, 2, 0])),
+                            (torch.tensor([3.0, 1.0, 2.0]), r(4), torch.tensor([1, 3, 0])),
+                            "index 3 is out of bounds for dimension 0 with size 3"),
     "floor_divide": (_floor_divide, {}, (torch.tensor([7, -7, 9]), torch.tensor([2, 2, -4])),
                      (torch.tensor([7, -7, 9]), torch.tensor([2, 0, -4])),
                      "integer division by zero"),
@@ -128,7 +136,8 @@ OPS = {"embedding_too_big": "embedding", "embedding_negative": "embedding",
        "index_select": "index_select", "gather": "gather", "index": "index.Tensor",
        "index_put": "index_put", "floor_divide": "div", "remainder": "remainder",
        "trunc_div": "div", "scatter": "scatter.src", "scatter_negative": "scatter.src",
-       "scatter_add_": "scatter_add", "scatter_reduce": "scatter_reduce", "index_reduce": "index_reduce"}
+       "scatter_add_": "scatter_add", "scatter_reduce": "scatter_reduce", "index_reduce": "index_reduce",
+       "searchsorted_sorter": "searchsorted"}
 
 
 @pytest.mark.parametrize("dialect", ["export", "core"])

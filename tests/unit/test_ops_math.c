@@ -663,6 +663,51 @@ TEST(logcumsumexp_infinities) {
     mini_free(&m);
 }
 
+TEST(searchsorted_sides_nan_and_sorter) {
+    float seq[5] = {1, 2, 2, 3, NAN}, v[5] = {2, 0, 3.5f, NAN, 2.5f};
+    int64_t s[1] = {5};
+    mini m;
+    mini_init(&m, "torch.ops.aten.searchsorted.Tensor");
+    arg_tensor(&m, "sorted_sequence", PT2C_DTYPE_F32, 1, s, seq);
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, v);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    /* PyTorch's steps (!(mid >= v)): a NaN value, and a probe that meets the NaN boundary,
+     * go to the end (torch gives [1, 0, 5, 5, 5]) */
+    int64_t want[5] = {1, 0, 5, 5, 5};
+    expect_i64(out_t(&m, 0), 5, want);
+    mini_free(&m);
+
+    mini_init(&m, "torch.ops.aten.bucketize.Tensor");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, v);
+    arg_tensor(&m, "boundaries", PT2C_DTYPE_F32, 1, s, seq);
+    arg_bool(&m, "right", true);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    int64_t want2[5] = {5, 0, 5, 5, 5}; /* torch.bucketize(v, seq, right=True) */
+    expect_i64(out_t(&m, 0), 5, want2);
+    mini_free(&m);
+
+    /* sorter: seq read as {3, 1, 2} -> order [1, 2, 0]; a sorter entry of 3 raises */
+    int64_t iseq[3] = {3, 1, 2}, iv[2] = {2, 4}, s3[1] = {3}, s2[1] = {2};
+    int64_t order[3] = {1, 2, 0}, bad[3] = {1, 3, 0};
+    mini_init(&m, "torch.ops.aten.searchsorted.Tensor");
+    arg_tensor(&m, "sorted_sequence", PT2C_DTYPE_I64, 1, s3, iseq);
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s2, iv);
+    arg_tensor(&m, "sorter", PT2C_DTYPE_I64, 1, s3, order);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    int64_t want3[2] = {1, 3};
+    expect_i64(out_t(&m, 0), 2, want3);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 0);
+    mini_free(&m);
+    mini_init(&m, "torch.ops.aten.searchsorted.Tensor");
+    arg_tensor(&m, "sorted_sequence", PT2C_DTYPE_I64, 1, s3, iseq);
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s2, iv);
+    arg_tensor(&m, "sorter", PT2C_DTYPE_I64, 1, s3, bad);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 1);
+    EXPECT_EQ(m.step.fault.value, 3);
+    mini_free(&m);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Sort and top-k: tie orders as PyTorch 2.13 returns them on the CPU                       */
 
