@@ -569,7 +569,8 @@ pt2c_status pt2c_shape_gather(pt2c_op_ctx *ctx, void *params) {
     dim_params *p = params;
     const pt2c_ktensor *x = pt2c_op_in(ctx, 0), *idx = pt2c_op_in(ctx, 1);
     PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", pt2c_op_iarg(ctx, &p->dim), x->rank, &p->d));
-    if (idx->dtype != PT2C_DTYPE_I64 && idx->dtype != PT2C_DTYPE_I32)
+    /* PyTorch checks the dtype only of an index with elements. */
+    if (idx->dtype != PT2C_DTYPE_I64 && idx->dtype != PT2C_DTYPE_I32 && idx->numel > 0)
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
                             "shape: index has dtype %s, expected int64 (or int32)",
                             pt2c_dtype_name(idx->dtype));

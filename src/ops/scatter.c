@@ -171,7 +171,7 @@ pt2c_status pt2c_shape_scatter(pt2c_op_ctx *ctx, void *params) {
     const pt2c_ktensor *src = p->has_src ? pt2c_op_in(ctx, 2) : NULL;
     const char *src_name = p->index_reduce ? "source" : "src";
     PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", pt2c_op_iarg(ctx, &p->dim), x->rank, &p->d));
-    if (!is_index_dtype(idx->dtype))
+    if (!is_index_dtype(idx->dtype) && idx->numel > 0) /* PyTorch checks only a non-empty one */
         return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
                             "shape: index has dtype %s, expected int64 (or int32)",
                             pt2c_dtype_name(idx->dtype));
