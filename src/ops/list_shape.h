@@ -48,6 +48,7 @@ PT2C_OP("torch.ops.aten.masked_fill.Scalar", pt2c_parse_masked_fill, pt2c_shape_
 PT2C_OP("torch.ops.aten.masked_fill.Tensor", pt2c_parse_masked_fill, pt2c_shape_masked_fill, pt2c_scratch_none, pt2c_k_masked_fill, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.masked_fill_.Scalar", pt2c_parse_masked_fill, pt2c_shape_masked_fill, pt2c_scratch_none, pt2c_k_masked_fill, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.masked_fill_.Tensor", pt2c_parse_masked_fill, pt2c_shape_masked_fill, pt2c_scratch_none, pt2c_k_masked_fill, PT2C_OP_INPLACE)
+PT2C_OP("torch.ops.aten.masked_scatter.default", pt2c_parse_masked_scatter, pt2c_shape_masked_scatter, pt2c_scratch_none, pt2c_k_masked_scatter, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.masked_select.default", pt2c_parse_masked_select, pt2c_shape_masked_select, pt2c_scratch_none, pt2c_k_masked_select, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.movedim.int", pt2c_parse_movedim, pt2c_shape_permute, pt2c_scratch_none, pt2c_k_permute, PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.narrow.default", pt2c_parse_narrow, pt2c_shape_slice, pt2c_scratch_none, pt2c_k_strided, PT2C_OP_STRIDED)

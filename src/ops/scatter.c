@@ -15,6 +15,7 @@
  *       to the reduction's identity (0, 1, 0, -inf, +inf), so self is left out of it; mean
  *       divides by the number of values reduced (self counts 1 when included; a target
  *       nothing reached keeps self), floor division for integers
+ *   masked_scatter(self, mask, source)   see its section below
  *   index_reduce(self, dim, index[n], source, str reduce, bool include_self=True)
  *       out[.., index[j], ..] op= source[.., j, ..]; source is self's shape with n in dim;
  *       reduce in prod, mean, amax, amin
@@ -480,6 +481,72 @@ void pt2c_k_scatter(const pt2c_kernel_args *args, int ith, int nth) {
                     if (count[t] > 1)
                         divide_at(cls, out, xo + t * p->xs, count[t]);
         }
+        pt2c_nditer_next(&it);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* masked_scatter(self, mask, source)                                                       */
+/*
+ * out = broadcast(self, mask); where mask is true, out takes source's elements in order
+ * (source read flat, self's dtype): the k-th true position in out's row-major order gets
+ * source[k]. Fewer source elements than true positions: PyTorch raises, pt2c raises the
+ * index fault (the source element k it lacked, for source's size). Each thread counts the
+ * true positions before its share first.
+ */
+
+pt2c_status pt2c_parse_masked_scatter(pt2c_op_ctx *ctx, void **params) {
+    *params = NULL;
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    PT2C_TRY(pt2c_op_input(ctx, "mask", NULL));
+    return pt2c_op_input(ctx, "source", NULL);
+}
+
+pt2c_status pt2c_shape_masked_scatter(pt2c_op_ctx *ctx, void *params) {
+    (void)params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0), *m = pt2c_op_in(ctx, 1), *s = pt2c_op_in(ctx, 2);
+    if (m->dtype != PT2C_DTYPE_BOOL)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: mask has dtype %s, expected torch.bool",
+                            pt2c_dtype_name(m->dtype));
+    if (s->dtype != x->dtype)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: source has dtype %s, expected self's %s",
+                            pt2c_dtype_name(s->dtype), pt2c_dtype_name(x->dtype));
+    int32_t rank = 0;
+    int64_t sizes[PT2C_MAX_RANK];
+    PT2C_TRY(pt2c_op_broadcast(ctx, x, m, &rank, sizes));
+    return pt2c_op_set_out(ctx, 0, x->dtype, rank, sizes);
+}
+
+void pt2c_k_masked_scatter(const pt2c_kernel_args *args, int ith, int nth) {
+    const pt2c_ktensor *x = args->in[0], *m = args->in[1], *s = args->in[2];
+    pt2c_ktensor *out = args->out[0];
+    size_t elem = pt2c_dtype_size(x->dtype);
+    int64_t begin, end;
+    pt2c_split_range(out->numel, ith, nth, &begin, &end);
+    if (begin >= end)
+        return;
+    pt2c_nditer it;
+    pt2c_broadcast_strides(x, out->rank, it.strides[0]);
+    pt2c_broadcast_strides(m, out->rank, it.strides[1]);
+    pt2c_nditer_start(&it, out->rank, out->sizes, 2, 0);
+    const uint8_t *mb = m->data;
+    int64_t k = 0; /* true positions before the current one */
+    for (int64_t i = 0; i < begin; i++) {
+        k += mb[it.off[1]] != 0;
+        pt2c_nditer_next(&it);
+    }
+    const uint8_t *src = x->data, *sd = s->data;
+    uint8_t *dst = out->data;
+    for (int64_t i = begin; i < end; i++) {
+        const uint8_t *from = src + (size_t)it.off[0] * elem;
+        if (mb[it.off[1]]) {
+            if (k < s->numel)
+                from = sd + (size_t)k * elem;
+            else
+                pt2c_kernel_raise(args, PT2C_FAULT_INDEX, 2, 0, k, s->numel);
+            k++;
+        }
+        memcpy(dst + (size_t)i * elem, from, elem);
         pt2c_nditer_next(&it);
     }
 }

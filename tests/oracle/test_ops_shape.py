@@ -212,6 +212,13 @@ def _scatter_ints(m, x, i, src, j, src2):  # as _scatter_family, int64 and int32
         outs.append(torch.index_reduce(x, 0, j, src2, red, include_self=red == "mean"))
     return tuple(outs)
 
+
+def _masked_scatter(m, x, mask, src, i):  # x [3, 4], mask [4], src [12], i [3, 4] int64
+    return (torch.masked_scatter(x, mask, src), torch.masked_scatter(x, x > 0, src.view(3, 4)),
+            torch.masked_scatter(i, mask.view(1, 4).expand(2, 4).unsqueeze(1), i.flatten().repeat(2) * 10),
+            x.masked_scatter(torch.zeros(3, 4, dtype=torch.bool), src[:0]))
+
+
 CASES = {
     "views": lambda: (Fn(_views), (r(1, 3, 1, 4),)),
     "slices": lambda: (Fn(_slices), (r(4, 6, 5),)),
@@ -236,6 +243,8 @@ CASES = {
     "scatter_family": lambda: (Fn(_scatter_family), (r(4, 5), ints(0, 4, 3, 4), r(3, 4), ints(0, 4, 3), r(3, 5))),
     "scatter_ints": lambda: (Fn(_scatter_ints), (ints(-9, 9, 4, 5), ints(0, 4, 3, 4), ints(-9, 9, 3, 4), ints(0, 4, 3),
                                                  ints(-9, 9, 3, 5))),
+    "masked_scatter": lambda: (Fn(_masked_scatter), (r(3, 4), torch.tensor([True, False, True, True]), r(12),
+                                                     ints(-9, 9, 3, 4))),
     "scatter_put_strided": lambda: (Fn(_scatter), (r(3, 4), r(3, 2), torch.tensor([2, 0]), r(2, 4))),
     "vit_cls": lambda: (Fn(_vit_cls, buffers={"cls": r(1, 1, 6), "pos": r(1, 4, 6)}), (r(2, 3, 6),)),
 }
@@ -246,7 +255,7 @@ CASES = {
 def test_shape_op(tmp_path, name, dialect):
     torch.manual_seed(0)
     module, inputs = CASES[name]()
-    run_case(tmp_path, module, inputs, dialect, threads=2 if name in ("slices", "index", "scatter_family", "scatter_ints") else 1)
+    run_case(tmp_path, module, inputs, dialect, threads=2 if name in ("slices", "index", "scatter_family", "scatter_ints", "masked_scatter") else 1)
 
 
 class _Dyn(nn.Module):

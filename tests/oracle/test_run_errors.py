@@ -1,5 +1,6 @@
 """Values PyTorch raises on at run time: an index out of range (embedding, index_select,
-gather, x[idx], x[idx] = v, scatter, scatter_add_, scatter_reduce, index_reduce, searchsorted's sorter) and an integer division by zero. Each is data, so no plan-time
+gather, x[idx], x[idx] = v, scatter, scatter_add_, scatter_reduce, index_reduce,
+searchsorted's sorter, masked_scatter's source) and an integer division by zero. Each is data, so no plan-time
 check can see it: the kernel raises a fault and pt2c run stops with one line on stderr naming
 the file, node and op and what was wrong, exits non-zero and writes no output. Eager PyTorch
 must raise on the same inputs (so the case is a real error, not pt2c's opinion), and the same
@@ -71,6 +72,10 @@ def _searchsorted(m, seq, v, sorter):
     return torch.searchsorted(seq, v, sorter=sorter)
 
 
+def _masked_scatter(m, x, mask, src):
+    return torch.masked_scatter(x, mask, src)
+
+
 def r(*shape):
     return torch.randn(*shape)
 
@@ -111,6 +116,9 @@ CASES = {
                             (torch.tensor([3.0, 1.0, 2.0]), r(4), torch.tensor([1, 2, 0])),
                             (torch.tensor([3.0, 1.0, 2.0]), r(4), torch.tensor([1, 3, 0])),
                             "index 3 is out of bounds for dimension 0 with size 3"),
+    "masked_scatter": (_masked_scatter, {}, (r(2, 3), torch.tensor([True, False, True]), r(4)),
+                       (r(2, 3), torch.tensor([True, True, True]), r(4)),
+                       "index 4 is out of bounds for dimension 0 with size 4"),
     "floor_divide": (_floor_divide, {}, (torch.tensor([7, -7, 9]), torch.tensor([2, 2, -4])),
                      (torch.tensor([7, -7, 9]), torch.tensor([2, 0, -4])),
                      "integer division by zero"),
@@ -137,7 +145,7 @@ OPS = {"embedding_too_big": "embedding", "embedding_negative": "embedding",
        "index_put": "index_put", "floor_divide": "div", "remainder": "remainder",
        "trunc_div": "div", "scatter": "scatter.src", "scatter_negative": "scatter.src",
        "scatter_add_": "scatter_add", "scatter_reduce": "scatter_reduce", "index_reduce": "index_reduce",
-       "searchsorted_sorter": "searchsorted"}
+       "searchsorted_sorter": "searchsorted", "masked_scatter": "masked_scatter"}
 
 
 @pytest.mark.parametrize("dialect", ["export", "core"])

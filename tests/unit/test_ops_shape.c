@@ -862,6 +862,33 @@ TEST(scatter_index_out_of_range_raises) {
     mini_free(&m);
 }
 
+TEST(masked_scatter_takes_source_in_order) {
+    mini m;
+    uint8_t mask[4] = {1, 0, 0, 1};
+    float src[8] = {-1, -2, -3, -4, -5, -6, -7, -8};
+    int64_t s[2] = {3, 4}, sm[1] = {4}, ss[2] = {2, 4};
+    mini_init(&m, "torch.ops.aten.masked_scatter.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 2, s, x12);
+    arg_tensor(&m, "mask", PT2C_DTYPE_BOOL, 1, sm, mask); /* broadcast over the rows */
+    arg_tensor(&m, "source", PT2C_DTYPE_F32, 2, ss, src);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want[12] = {-1, 1, 2, -2, -3, 5, 6, -4, -5, 9, 10, -6};
+    expect_f32(out_t(&m, 0), 12, want);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 0);
+    mini_free(&m);
+
+    int64_t s5[1] = {5}; /* 6 true positions, 5 source elements: raises */
+    mini_init(&m, "torch.ops.aten.masked_scatter.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 2, s, x12);
+    arg_tensor(&m, "mask", PT2C_DTYPE_BOOL, 1, sm, mask);
+    arg_tensor(&m, "source", PT2C_DTYPE_F32, 1, s5, src);
+    EXPECT_EQ(mini_run(&m, 1, false, 3), PT2C_OK);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 1);
+    EXPECT_EQ(m.step.fault.value, 5);
+    EXPECT_EQ(m.step.fault.size, 5);
+    mini_free(&m);
+}
+
 TEST(masked_fill_and_where_broadcast) {
     mini m;
     uint8_t mask[4] = {1, 0, 0, 1};
