@@ -25,7 +25,7 @@ MATH_OPS = re.compile(
     r"aten\.(_?_?(add|sub|rsub|mul|div|floor_divide|remainder|fmod|pow|minimum|maximum|"
     r"atan2|clamp|clamp_min|clamp_max|eq|ne|lt|le|gt|ge|logical_\w+|bitwise_\w+|and|or|xor|"
     r"sum|mean|prod|amax|amin|max|min|argmax|argmin|var|std|var_mean|std_mean|any|all|"
-    r"logsumexp|linalg_vector_norm|_?softmax|_?log_softmax|_safe_softmax|cumsum|cumprod|cummax|cummin|diff|searchsorted|bucketize|"
+    r"logsumexp|linalg_vector_norm|_?softmax|_?log_softmax|_safe_softmax|cumsum|cumprod|cummax|cummin|diff|searchsorted|bucketize|median|nanmedian|"
     r"sort|argsort|topk|mm|bmm|matmul|baddbmm|addmm|dot|mv|linear|exp\w*|log\w*|sqrt|rsqrt|"
     r"reciprocal|sin|cos|tan|asin|acos|atan|sinh|cosh|asinh|acosh|atanh|erf|erfc|floor|ceil|"
     r"round|trunc|sign|square|isnan|isinf|isfinite|abs|neg|sigmoid|tanh)_?\.)")
@@ -191,6 +191,14 @@ def searches(seq, v, rows, rv, iseq, iv):
             torch.bucketize(v, seq), torch.bucketize(iv, iseq, right=True, out_int32=True))
 
 
+def medians(x, nan_rows, i):
+    """median / nanmedian of the whole tensor: even and odd counts (the lower median), NaN,
+    integers."""
+    return (torch.median(x), torch.nanmedian(x), torch.median(x[:, :5]), torch.median(nan_rows),
+            torch.nanmedian(nan_rows), torch.median(i), torch.nanmedian(i.double()),
+            torch.nanmedian(torch.full((3,), float("nan"))))
+
+
 def diffs(x, i, b):
     """torch.diff: along either dim, n > 1, prepend/append, integers (wrapping) and bools;
     GPT-2's attention-mask setup in transformers 5 uses it."""
@@ -302,6 +310,7 @@ CASES = {
                             torch.tensor([[0.5, -2.0, 9.0], [float("nan"), 2.0, 0.25]]),
                             torch.sort(randn(2, 3, 5, seed=49), -1).values, randn(2, 3, 4, seed=50),
                             torch.tensor([1, 3, 3, 7, 9]), randint(0, 11, 4, 5, seed=51))),
+    "medians": (medians, (randn(4, 6, seed=52), NAN_ROWS, randint(-9, 9, 5, 4, seed=53))),
     "diffs": (diffs, (randn(4, 6, seed=29), torch.randint(-100, 100, (3, 7)),
                       torch.rand(2, 5) > 0.5)),
     "topk_sort": (topk_sort, (randn(5, 8, seed=24), randint(0, 4, 3, 20, seed=25),

@@ -708,6 +708,40 @@ TEST(searchsorted_sides_nan_and_sorter) {
     mini_free(&m);
 }
 
+TEST(median_lower_and_nan) {
+    float x[4] = {3, -1, 2, 10}, xn[4] = {3, NAN, 2, 10};
+    int64_t s[1] = {4};
+    mini m;
+    mini_init(&m, "torch.ops.aten.median.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, x);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    float want[1] = {2}; /* the lower of the two middle values */
+    expect_f32(out_t(&m, 0), 1, want);
+    mini_free(&m);
+
+    mini_init(&m, "torch.ops.aten.median.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, xn);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    float want2[1] = {NAN};
+    expect_f32(out_t(&m, 0), 1, want2);
+    mini_free(&m);
+
+    mini_init(&m, "torch.ops.aten.nanmedian.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, xn);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    float want3[1] = {3};
+    expect_f32(out_t(&m, 0), 1, want3);
+    mini_free(&m);
+
+    int64_t xi[5] = {5, -7, 5, 0, 9}, s5[1] = {5};
+    mini_init(&m, "torch.ops.aten.median.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s5, xi);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    int64_t want4[1] = {5};
+    expect_i64(out_t(&m, 0), 1, want4);
+    mini_free(&m);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Sort and top-k: tie orders as PyTorch 2.13 returns them on the CPU                       */
 
