@@ -13,6 +13,7 @@ PT2C_OP("torch.ops.aten.arange.default", pt2c_parse_arange, pt2c_shape_arange, p
 PT2C_OP("torch.ops.aten.arange.start", pt2c_parse_arange_start, pt2c_shape_arange, pt2c_scratch_none, pt2c_k_arange, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.arange.start_step", pt2c_parse_arange_start_step, pt2c_shape_arange, pt2c_scratch_none, pt2c_k_arange, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.as_strided.default", pt2c_parse_as_strided, pt2c_shape_view_map, pt2c_scratch_none, pt2c_k_strided, PT2C_OP_STRIDED)
+PT2C_OP("torch.ops.aten.bincount.default", pt2c_parse_bincount, pt2c_shape_bincount, pt2c_scratch_none, pt2c_k_bincount, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.cat.default", pt2c_parse_cat, pt2c_shape_cat, pt2c_scratch_none, pt2c_k_cat, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.chunk.default", pt2c_parse_chunk, pt2c_shape_split, pt2c_scratch_none, pt2c_k_split, PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.clone.default", pt2c_parse_identity, pt2c_shape_clone, pt2c_scratch_none, pt2c_k_copy, PT2C_OP_STRIDED)

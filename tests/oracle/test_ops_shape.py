@@ -219,6 +219,11 @@ def _masked_scatter(m, x, mask, src, i):  # x [3, 4], mask [4], src [12], i [3, 
             x.masked_scatter(torch.zeros(3, 4, dtype=torch.bool), src[:0]))
 
 
+def _bincount(m, x, w):  # data-dependent size: max(x) + 1 or minlength
+    return (torch.bincount(x), torch.bincount(x, w, minlength=12), torch.bincount(x, w.double()),
+            torch.bincount(x.int(), minlength=2))
+
+
 CASES = {
     "views": lambda: (Fn(_views), (r(1, 3, 1, 4),)),
     "slices": lambda: (Fn(_slices), (r(4, 6, 5),)),
@@ -245,6 +250,7 @@ CASES = {
                                                  ints(-9, 9, 3, 5))),
     "masked_scatter": lambda: (Fn(_masked_scatter), (r(3, 4), torch.tensor([True, False, True, True]), r(12),
                                                      ints(-9, 9, 3, 4))),
+    "bincount": lambda: (Fn(_bincount), (torch.tensor([3, 0, 5, 3, 3, 7, 0]), r(7))),
     "scatter_put_strided": lambda: (Fn(_scatter), (r(3, 4), r(3, 2), torch.tensor([2, 0]), r(2, 4))),
     "vit_cls": lambda: (Fn(_vit_cls, buffers={"cls": r(1, 1, 6), "pos": r(1, 4, 6)}), (r(2, 3, 6),)),
 }
@@ -255,7 +261,7 @@ CASES = {
 def test_shape_op(tmp_path, name, dialect):
     torch.manual_seed(0)
     module, inputs = CASES[name]()
-    run_case(tmp_path, module, inputs, dialect, threads=2 if name in ("slices", "index", "scatter_family", "scatter_ints", "masked_scatter") else 1)
+    run_case(tmp_path, module, inputs, dialect, threads=2 if name in ("slices", "index", "scatter_family", "scatter_ints", "masked_scatter", "bincount") else 1)
 
 
 class _Dyn(nn.Module):

@@ -1,7 +1,8 @@
 """Values PyTorch raises on at run time: an index out of range (embedding, index_select,
 gather, x[idx], x[idx] = v, scatter, scatter_add_, scatter_reduce, index_reduce,
-searchsorted's sorter, masked_scatter's source) and an integer division by zero. Each is data, so no plan-time
-check can see it: the kernel raises a fault and pt2c run stops with one line on stderr naming
+searchsorted's sorter, masked_scatter's source), an integer division by zero, and a negative
+bincount value. Each is data, so no plan-time check can see it: the kernel raises a fault
+(bincount's shape function, which runs on the data, fails) and pt2c run stops with one line on stderr naming
 the file, node and op and what was wrong, exits non-zero and writes no output. Eager PyTorch
 must raise on the same inputs (so the case is a real error, not pt2c's opinion), and the same
 program on valid inputs must run and match, in both dialects and at 1 and 3 threads."""
@@ -76,6 +77,10 @@ def _masked_scatter(m, x, mask, src):
     return torch.masked_scatter(x, mask, src)
 
 
+def _bincount(m, x):
+    return torch.bincount(x, minlength=3)
+
+
 def r(*shape):
     return torch.randn(*shape)
 
@@ -119,6 +124,8 @@ CASES = {
     "masked_scatter": (_masked_scatter, {}, (r(2, 3), torch.tensor([True, False, True]), r(4)),
                        (r(2, 3), torch.tensor([True, True, True]), r(4)),
                        "index 4 is out of bounds for dimension 0 with size 4"),
+    "bincount_negative": (_bincount, {}, (torch.tensor([0, 4, 4]),), (torch.tensor([0, -2, 4]),),
+                          "bincount of a negative value"),
     "floor_divide": (_floor_divide, {}, (torch.tensor([7, -7, 9]), torch.tensor([2, 2, -4])),
                      (torch.tensor([7, -7, 9]), torch.tensor([2, 0, -4])),
                      "integer division by zero"),
@@ -145,7 +152,8 @@ OPS = {"embedding_too_big": "embedding", "embedding_negative": "embedding",
        "index_put": "index_put", "floor_divide": "div", "remainder": "remainder",
        "trunc_div": "div", "scatter": "scatter.src", "scatter_negative": "scatter.src",
        "scatter_add_": "scatter_add", "scatter_reduce": "scatter_reduce", "index_reduce": "index_reduce",
-       "searchsorted_sorter": "searchsorted", "masked_scatter": "masked_scatter"}
+       "searchsorted_sorter": "searchsorted", "masked_scatter": "masked_scatter",
+       "bincount_negative": "bincount"}
 
 
 @pytest.mark.parametrize("dialect", ["export", "core"])

@@ -889,6 +889,34 @@ TEST(masked_scatter_takes_source_in_order) {
     mini_free(&m);
 }
 
+TEST(bincount_counts_and_weights) {
+    mini m;
+    int64_t x[5] = {1, 4, 1, 0, 1}, s[1] = {5};
+    float w[5] = {0.5f, 2, 0.25f, 1, 4};
+    mini_init(&m, "torch.ops.aten.bincount.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s, x);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    int64_t want[5] = {1, 3, 0, 0, 1};
+    expect_i64(out_t(&m, 0), 5, want);
+    mini_free(&m);
+
+    mini_init(&m, "torch.ops.aten.bincount.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s, x);
+    arg_tensor(&m, "weights", PT2C_DTYPE_F32, 1, s, w);
+    arg_int(&m, "minlength", 7);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want2[7] = {1, 4.75f, 0, 0, 2, 0, 0};
+    expect_f32(out_t(&m, 0), 7, want2);
+    mini_free(&m);
+
+    int64_t neg[5] = {1, -1, 0, 0, 0};
+    mini_init(&m, "torch.ops.aten.bincount.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s, neg);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_ERR_VALUE);
+    EXPECT_CONTAINS(m.err.msg, "negative");
+    mini_free(&m);
+}
+
 TEST(masked_fill_and_where_broadcast) {
     mini m;
     uint8_t mask[4] = {1, 0, 0, 1};
