@@ -2,8 +2,8 @@
 gather, x[idx], x[idx] = v, scatter, scatter_add_, scatter_reduce, index_reduce,
 searchsorted's sorter, masked_scatter's source), an integer division by zero, and a negative
 bincount value. Each is data, so no plan-time check can see it: the kernel raises a fault
-(bincount's shape function, which runs on the data, fails) and pt2c run stops with one line on stderr naming
-the file, node and op and what was wrong, exits non-zero and writes no output. Eager PyTorch
+(bincount's shape function, which runs on the data, fails) and pt2c run stops with one line
+on stderr naming the file, node and op and what was wrong, exits non-zero and writes no output. Eager PyTorch
 must raise on the same inputs (so the case is a real error, not pt2c's opinion), and the same
 program on valid inputs must run and match, in both dialects and at 1 and 3 threads."""
 import warnings
