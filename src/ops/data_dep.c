@@ -12,6 +12,7 @@
  *   repeat_interleave.Tensor(repeats) -> int64 [sum(repeats)]   i repeated repeats[i] times
  *   repeat_interleave.self_Tensor(self, repeats, dim) -> self with slice i along dim
  *                                             repeated repeats[i] times (dim None: flattened)
+ *   bincount(self, weights, minlength) -> [max(max(self) + 1, minlength)]   see below
  */
 #include "ops/elem.h"
 #include "ops/op_decls.h"
@@ -416,4 +417,107 @@ void pt2c_k_repeat_interleave(const pt2c_kernel_args *args, int ith, int nth) {
             for (; n > 0; n--, dst += row)
                 memcpy(dst, s, row);
         }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* bincount(self, weights=None, minlength=0)                                                */
+/*
+ * out[b] = the number of elements of self equal to b (or the sum of their weights), for b in
+ * [0, max(max(self) + 1, minlength)). self is 1-d, integer, non-negative (PyTorch raises on a
+ * negative value: the shape function, which reads the data, fails). Without weights int64;
+ * float32 weights give float32, others float64 (PyTorch's CPU kernel), summed in that type
+ * in self's order. Each thread owns a range of bins and walks all of self.
+ */
+
+typedef struct bincount_params {
+    pt2c_iarg minlength;
+    int32_t weights; /* input index, -1 for None */
+    int64_t bins;    /* shape time */
+} bincount_params;
+
+pt2c_status pt2c_parse_bincount(pt2c_op_ctx *ctx, void **params) {
+    bincount_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    PT2C_TRY(pt2c_op_input_optional(ctx, "weights", &p->weights));
+    PT2C_TRY(pt2c_op_int(ctx, "minlength", 0, &p->minlength));
+    pt2c_op_set_data_dependent(ctx);
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_shape_bincount(pt2c_op_ctx *ctx, void *params) {
+    bincount_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    if (x->rank != 1 || !pt2c_dtype_is_integral(x->dtype, false))
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: bincount takes a 1-d integer tensor, found %s with %d dims",
+                            pt2c_dtype_name(x->dtype), (int)x->rank);
+    int64_t minlength = pt2c_op_iarg(ctx, &p->minlength);
+    if (minlength < 0)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: minlength is %lld, expected >= 0",
+                            (long long)minlength);
+    pt2c_dtype out = PT2C_DTYPE_I64;
+    if (p->weights >= 0) {
+        const pt2c_ktensor *w = pt2c_op_in(ctx, p->weights);
+        if (w->rank != 1 || w->numel != x->numel || !pt2c_dtype_castable(w->dtype))
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: weights must be 1-d with self's %lld elements",
+                                (long long)x->numel);
+        out = w->dtype == PT2C_DTYPE_F32 ? PT2C_DTYPE_F32 : PT2C_DTYPE_F64;
+    }
+    int64_t bins = minlength;
+    for (int64_t i = 0; i < x->numel; i++) {
+        int64_t v = pt2c_load_i64(x->data, x->dtype, i);
+        if (v < 0)
+            return pt2c_op_fail(ctx, PT2C_ERR_VALUE,
+                                "run: bincount of a negative value (%lld at %lld); PyTorch "
+                                "raises",
+                                (long long)v, (long long)i);
+        if (v + 1 > bins)
+            bins = v + 1;
+    }
+    p->bins = bins;
+    return pt2c_op_set_out(ctx, 0, out, 1, &bins);
+}
+
+void pt2c_k_bincount(const pt2c_kernel_args *args, int ith, int nth) {
+    const bincount_params *p = args->params;
+    const pt2c_ktensor *x = args->in[0];
+    const pt2c_ktensor *w = p->weights >= 0 ? args->in[p->weights] : NULL;
+    pt2c_ktensor *out = args->out[0];
+    int64_t begin, end;
+    pt2c_split_range(p->bins, ith, nth, &begin, &end);
+    if (begin >= end)
+        return;
+    if (!w) {
+        int64_t *o = out->data;
+        for (int64_t b = begin; b < end; b++)
+            o[b] = 0;
+        for (int64_t i = 0; i < x->numel; i++) {
+            int64_t v = pt2c_load_i64(x->data, x->dtype, i);
+            if (v >= begin && v < end)
+                o[v]++;
+        }
+    } else if (out->dtype == PT2C_DTYPE_F32) {
+        float *o = out->data;
+        const float *wf = w->data;
+        for (int64_t b = begin; b < end; b++)
+            o[b] = 0.0f;
+        for (int64_t i = 0; i < x->numel; i++) {
+            int64_t v = pt2c_load_i64(x->data, x->dtype, i);
+            if (v >= begin && v < end)
+                o[v] += wf[i];
+        }
+    } else {
+        double *o = out->data;
+        for (int64_t b = begin; b < end; b++)
+            o[b] = 0.0;
+        for (int64_t i = 0; i < x->numel; i++) {
+            int64_t v = pt2c_load_i64(x->data, x->dtype, i);
+            if (v >= begin && v < end)
+                o[v] += pt2c_load_f64(w->data, w->dtype, i);
+        }
+    }
 }

@@ -569,8 +569,10 @@ pt2c_status pt2c_shape_gather(pt2c_op_ctx *ctx, void *params) {
     dim_params *p = params;
     const pt2c_ktensor *x = pt2c_op_in(ctx, 0), *idx = pt2c_op_in(ctx, 1);
     PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", pt2c_op_iarg(ctx, &p->dim), x->rank, &p->d));
-    if (idx->dtype != PT2C_DTYPE_I64)
-        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: index has dtype %s, expected int64",
+    /* PyTorch checks the dtype only of an index with elements. */
+    if (idx->dtype != PT2C_DTYPE_I64 && idx->dtype != PT2C_DTYPE_I32 && idx->numel > 0)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                            "shape: index has dtype %s, expected int64 (or int32)",
                             pt2c_dtype_name(idx->dtype));
     int32_t xr = x->rank > 0 ? x->rank : 1, ir = idx->rank > 0 ? idx->rank : 1;
     if (xr != ir && idx->numel > 0)
@@ -602,9 +604,9 @@ void pt2c_k_gather(const pt2c_kernel_args *args, int ith, int nth) {
         it.strides[0][k] = k == p->d || k >= x->rank ? 0 : xst[k];
     pt2c_nditer_start(&it, idx->rank, idx->sizes, 2, begin);
     int64_t dstride = x->rank > 0 ? xst[p->d] : 1;
-    const int64_t *ix = idx->data;
     for (int64_t i = begin; i < end; i++) {
-        int64_t v = bounded_index(args, 1, p->d, ix[it.off[1]], p->size);
+        int64_t v =
+            bounded_index(args, 1, p->d, pt2c_load_i64(idx->data, idx->dtype, it.off[1]), p->size);
         uint8_t *dst = (uint8_t *)out->data + (size_t)i * elem;
         if (v < 0)
             memset(dst, 0, elem);

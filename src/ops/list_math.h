@@ -1,5 +1,6 @@
 /* list_math.h - op table rows: elementwise math (binary.c, elementwise.c), comparisons,
- * reductions, scans, sorting and matrix products. Sorted by target. See op_list.h. */
+ * reductions, scans, sorting, searching (search.c) and matrix products. Sorted by target.
+ * See op_list.h. */
 /* clang-format off */
 PT2C_OP("torch.ops.aten.__and__.Scalar", pt2c_parse_bitwise_and_scalar, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.__and__.Tensor", pt2c_parse_bitwise_and, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
@@ -44,6 +45,7 @@ PT2C_OP("torch.ops.aten.bitwise_or.Tensor", pt2c_parse_bitwise_or, pt2c_shape_bi
 PT2C_OP("torch.ops.aten.bitwise_xor.Scalar", pt2c_parse_bitwise_xor_scalar, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.bitwise_xor.Tensor", pt2c_parse_bitwise_xor, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.bmm.default", pt2c_parse_bmm, pt2c_shape_mm, pt2c_scratch_gemm, pt2c_k_mm, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.bucketize.Tensor", pt2c_parse_bucketize, pt2c_shape_search, pt2c_scratch_none, pt2c_k_search, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.ceil.default", pt2c_parse_ceil, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.ceil_.default", pt2c_parse_ceil, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.clamp.Tensor", pt2c_parse_clamp_tensor, pt2c_shape_clamp, pt2c_scratch_none, pt2c_k_clamp, PT2C_OP_PURE)
@@ -58,6 +60,8 @@ PT2C_OP("torch.ops.aten.clamp_min_.default", pt2c_parse_clamp_min, pt2c_shape_cl
 PT2C_OP("torch.ops.aten.cos.default", pt2c_parse_cos, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.cos_.default", pt2c_parse_cos, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.cosh.default", pt2c_parse_cosh, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.cummax.default", pt2c_parse_cummax, pt2c_shape_cumext, pt2c_scratch_none, pt2c_k_cumext, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.cummin.default", pt2c_parse_cummin, pt2c_shape_cumext, pt2c_scratch_none, pt2c_k_cumext, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.cumprod.default", pt2c_parse_cumprod, pt2c_shape_scan, pt2c_scratch_none, pt2c_k_scan, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.cumsum.default", pt2c_parse_cumsum, pt2c_shape_scan, pt2c_scratch_none, pt2c_k_scan, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.cumsum_.default", pt2c_parse_cumsum, pt2c_shape_scan, pt2c_scratch_none, pt2c_k_scan, PT2C_OP_INPLACE)
@@ -99,6 +103,7 @@ PT2C_OP("torch.ops.aten.log1p.default", pt2c_parse_log1p, pt2c_shape_unary_float
 PT2C_OP("torch.ops.aten.log2.default", pt2c_parse_log2, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.log_.default", pt2c_parse_log, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.log_softmax.int", pt2c_parse_log_softmax, pt2c_shape_softmax, pt2c_scratch_none, pt2c_k_softmax, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.logcumsumexp.default", pt2c_parse_logcumsumexp, pt2c_shape_cumext, pt2c_scratch_none, pt2c_k_cumext, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.logical_and.default", pt2c_parse_logical_and, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.logical_not.default", pt2c_parse_logical_not, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.logical_or.default", pt2c_parse_logical_or, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
@@ -113,6 +118,7 @@ PT2C_OP("torch.ops.aten.max.other", pt2c_parse_maximum, pt2c_shape_binary, pt2c_
 PT2C_OP("torch.ops.aten.maximum.default", pt2c_parse_maximum, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.mean.default", pt2c_parse_mean, pt2c_shape_reduce, pt2c_scratch_none, pt2c_k_reduce, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.mean.dim", pt2c_parse_mean_dim, pt2c_shape_reduce, pt2c_scratch_none, pt2c_k_reduce, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.median.default", pt2c_parse_median, pt2c_shape_median, pt2c_scratch_median, pt2c_k_median, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.min.default", pt2c_parse_min, pt2c_shape_reduce, pt2c_scratch_none, pt2c_k_reduce, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.min.dim", pt2c_parse_min_dim, pt2c_shape_reduce, pt2c_scratch_none, pt2c_k_reduce, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.min.other", pt2c_parse_minimum, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
@@ -122,6 +128,7 @@ PT2C_OP("torch.ops.aten.mul.Scalar", pt2c_parse_mul_scalar, pt2c_shape_binary, p
 PT2C_OP("torch.ops.aten.mul_.Scalar", pt2c_parse_mul_scalar, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.mul_.Tensor", pt2c_parse_mul, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.mv.default", pt2c_parse_mv, pt2c_shape_mm, pt2c_scratch_gemm, pt2c_k_mm, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.nanmedian.default", pt2c_parse_nanmedian, pt2c_shape_median, pt2c_scratch_median, pt2c_k_median, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.ne.Scalar", pt2c_parse_ne_scalar, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.ne.Tensor", pt2c_parse_ne, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.neg_.default", pt2c_parse_neg, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
@@ -144,6 +151,8 @@ PT2C_OP("torch.ops.aten.round_.default", pt2c_parse_round, pt2c_shape_unary_floa
 PT2C_OP("torch.ops.aten.rsqrt_.default", pt2c_parse_rsqrt, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.rsub.Scalar", pt2c_parse_rsub_scalar, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.rsub.Tensor", pt2c_parse_rsub, pt2c_shape_binary, pt2c_scratch_none, pt2c_k_binary, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.searchsorted.Scalar", pt2c_parse_searchsorted_scalar, pt2c_shape_search, pt2c_scratch_none, pt2c_k_search, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.searchsorted.Tensor", pt2c_parse_searchsorted, pt2c_shape_search, pt2c_scratch_none, pt2c_k_search, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.sigmoid_.default", pt2c_parse_sigmoid, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_INPLACE)
 PT2C_OP("torch.ops.aten.sign.default", pt2c_parse_sign, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.sin.default", pt2c_parse_sin, pt2c_shape_unary_float, pt2c_scratch_none, pt2c_k_unary_float, PT2C_OP_PURE)

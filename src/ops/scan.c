@@ -8,11 +8,16 @@
  * is cast to dtype= first. Float scans run a double accumulator and round each output, as
  * PyTorch's CPU kernel (its accumulate type for float is double).
  *
+ * cummax, cummin, logcumsumexp: see their section below.
+ *
  * Shapes: the input seen as [outer, n, inner]; one (outer, inner) line per work unit.
  */
 #include "ops/elem.h"
 #include "ops/op_decls.h"
 #include "ops/promote.h"
+#include "ops/shape_util.h"
+
+#include <math.h>
 
 typedef struct scan_params {
     bool prod;
@@ -261,6 +266,129 @@ void pt2c_k_diff(const pt2c_kernel_args *args, int ith, int nth) {
                 pt2c_store_f64(y->data, y->dtype, i, vf[q]);
             else
                 pt2c_store_i64(y->data, y->dtype, i, vi[q]);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* cummax / cummin / logcumsumexp                                                           */
+/*
+ *   cummax(self, int dim) -> (values, int64 indices)   values[j] = max_{k <= j} x[k],
+ *       indices[j] the position of that value: the latest on ties, as PyTorch's CPU kernel
+ *       (it replaces on >=); a NaN wins and stays, each later NaN moving the index
+ *   cummin(self, int dim)                                the same with min (replaces on <=)
+ *   logcumsumexp(self, int dim)   out[j] = log(sum_{k <= j} exp(x[k])), floats only; the
+ *       running value in double (PyTorch's CPU accumulate type), each step
+ *       m + log1p(exp(n - m)) with m, n the larger and smaller, rounded to the dtype per
+ *       output
+ * Any real dtype for cummax / cummin; values keep it. One (outer, inner) line per work unit.
+ */
+
+typedef struct cumext_params {
+    int kind; /* 0 cummax, 1 cummin, 2 logcumsumexp */
+    pt2c_iarg dim;
+    int64_t outer, n, inner;
+} cumext_params;
+
+static pt2c_status parse_cumext(pt2c_op_ctx *ctx, void **params, int kind) {
+    cumext_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    p->kind = kind;
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    const pt2c_arg *a = pt2c_op_arg(ctx, "dim");
+    if (!a || a->kind == PT2C_ARG_NONE)
+        return pt2c_op_fail(ctx, PT2C_ERR_FORMAT, "argument 'dim': missing (expected an int)");
+    PT2C_TRY(pt2c_op_int(ctx, "dim", 0, &p->dim));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_cummax(pt2c_op_ctx *ctx, void **params) {
+    return parse_cumext(ctx, params, 0);
+}
+pt2c_status pt2c_parse_cummin(pt2c_op_ctx *ctx, void **params) {
+    return parse_cumext(ctx, params, 1);
+}
+pt2c_status pt2c_parse_logcumsumexp(pt2c_op_ctx *ctx, void **params) {
+    return parse_cumext(ctx, params, 2);
+}
+
+pt2c_status pt2c_shape_cumext(pt2c_op_ctx *ctx, void *params) {
+    cumext_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    bool is_float = pt2c_dtype_is_float(x->dtype);
+    if (p->kind == 2 && !is_float)
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED,
+                            "shape: logcumsumexp of %s is not supported (floats only)",
+                            pt2c_dtype_name(x->dtype));
+    if (!is_float && !pt2c_dtype_is_integral(x->dtype, true))
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED, "shape: %s of %s is not supported",
+                            p->kind ? "cummin" : "cummax", pt2c_dtype_name(x->dtype));
+    int32_t d;
+    PT2C_TRY(pt2c_op_wrap_dim(ctx, "dim", pt2c_op_iarg(ctx, &p->dim), x->rank, &d));
+    p->outer = p->inner = 1;
+    p->n = x->rank ? x->sizes[d] : 1;
+    for (int32_t i = 0; i < x->rank; i++) {
+        if (i < d)
+            p->outer *= x->sizes[i];
+        else if (i > d)
+            p->inner *= x->sizes[i];
+    }
+    PT2C_TRY(pt2c_op_set_out(ctx, 0, x->dtype, x->rank, x->sizes));
+    if (p->kind == 2)
+        return PT2C_OK;
+    return pt2c_op_set_out(ctx, 1, PT2C_DTYPE_I64, x->rank, x->sizes);
+}
+
+/* log(exp(x) + exp(y)) as PyTorch's _log_add_exp_helper (std::min / std::max keep x when
+ * it is NaN, y's NaN is taken explicitly). */
+static inline double log_add_exp(double x, double y) {
+    double lo = isnan(y) ? y : y < x ? y : x, hi = isnan(y) ? y : x < y ? y : x;
+    if (lo != hi || isfinite(lo))
+        return hi + log1p(exp(lo - hi));
+    return x;
+}
+
+void pt2c_k_cumext(const pt2c_kernel_args *args, int ith, int nth) {
+    const cumext_params *p = args->params;
+    const pt2c_ktensor *x = args->in[0];
+    pt2c_ktensor *y = args->out[0];
+    int64_t *yi = p->kind == 2 ? NULL : args->out[1]->data;
+    bool is_float = pt2c_dtype_is_float(x->dtype);
+    int64_t begin, end;
+    pt2c_split_range(p->outer * p->inner, ith, nth, &begin, &end);
+    for (int64_t l = begin; l < end; l++) {
+        int64_t base = (l / p->inner) * p->n * p->inner + l % p->inner;
+        if (p->kind == 2) {
+            double acc = -INFINITY;
+            for (int64_t j = 0; j < p->n; j++) {
+                int64_t i = base + j * p->inner;
+                acc = log_add_exp(pt2c_load_f64(x->data, x->dtype, i), acc);
+                pt2c_store_f64(y->data, y->dtype, i, acc);
+            }
+            continue;
+        }
+        bool max = p->kind == 0;
+        int64_t best_at = base, best_j = 0;
+        for (int64_t j = 0; j < p->n; j++) {
+            int64_t i = base + j * p->inner;
+            bool take = j == 0;
+            if (!take && is_float) {
+                double v = pt2c_load_f64(x->data, x->dtype, i);
+                double b = pt2c_load_f64(x->data, x->dtype, best_at);
+                take = isnan(v) || (!isnan(b) && (max ? v >= b : v <= b));
+            } else if (!take) {
+                int64_t v = pt2c_load_i64(x->data, x->dtype, i);
+                int64_t b = pt2c_load_i64(x->data, x->dtype, best_at);
+                take = max ? v >= b : v <= b;
+            }
+            if (take) {
+                best_at = i;
+                best_j = j;
+            }
+            pt2c_cast_one(y->data, y->dtype, i, x->data, x->dtype, best_at);
+            yi[i] = best_j;
         }
     }
 }

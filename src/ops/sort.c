@@ -16,6 +16,8 @@
  * (introselect with median-of-three pivots, heap select, insertion sort below 16) and the
  * indices of tied values match PyTorch's exactly.
  *
+ * median / nanmedian of the whole tensor: see their section below.
+ *
  * Shapes: the input seen as [outer, n, inner]; one (outer, inner) line per work unit.
  * Scratch: n (value, index) pairs per thread (each thread has its own).
  */
@@ -403,4 +405,132 @@ void pt2c_k_sort(const pt2c_kernel_args *args, int ith, int nth) {
                 ((int64_t *)indices->data)[o] = q[j].idx;
         }
     }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* median / nanmedian of the whole tensor                                                   */
+/*
+ *   median(self) -> 0-dim   the lower median: the ((n - 1) / 2)-th smallest of the n
+ *                           elements; NaN if any element is NaN
+ *   nanmedian(self) -> 0-dim   the same over the elements that are not NaN (NaN if none)
+ * Floats and integers (not bool); an empty float tensor gives NaN. One value: thread 0 does
+ * it, ordering the elements in its scratch with a heap sort on keys that order as the
+ * values (floats mapped to integers whose order is the numbers').
+ */
+
+typedef struct median_params {
+    bool skip_nan;
+    int64_t numel; /* shape time: elements of self */
+} median_params;
+
+static pt2c_status parse_median_common(pt2c_op_ctx *ctx, void **params, bool skip_nan) {
+    median_params *p = pt2c_op_params(ctx, sizeof *p);
+    if (!p)
+        return pt2c_op_fail(ctx, PT2C_ERR_NOMEM, "plan: out of memory");
+    p->skip_nan = skip_nan;
+    PT2C_TRY(pt2c_op_input(ctx, "self", NULL));
+    *params = p;
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_median(pt2c_op_ctx *ctx, void **params) {
+    return parse_median_common(ctx, params, false);
+}
+
+pt2c_status pt2c_parse_nanmedian(pt2c_op_ctx *ctx, void **params) {
+    return parse_median_common(ctx, params, true);
+}
+
+pt2c_status pt2c_shape_median(pt2c_op_ctx *ctx, void *params) {
+    median_params *p = params;
+    const pt2c_ktensor *x = pt2c_op_in(ctx, 0);
+    p->numel = x->numel;
+    bool is_float = pt2c_dtype_is_float(x->dtype);
+    if (!is_float && !pt2c_dtype_is_integral(x->dtype, false))
+        return pt2c_op_fail(ctx, PT2C_ERR_UNSUPPORTED, "shape: median of %s is not supported",
+                            pt2c_dtype_name(x->dtype));
+    if (!is_float && x->numel == 0)
+        return pt2c_op_fail(ctx, PT2C_ERR_SHAPE, "shape: median of an empty integer tensor");
+    return pt2c_op_set_out(ctx, 0, x->dtype, 0, NULL);
+}
+
+size_t pt2c_scratch_median(pt2c_op_ctx *ctx, const void *params) {
+    (void)ctx;
+    const median_params *p = params;
+    return sizeof(int64_t) * (size_t)(p->numel > 0 ? p->numel : 1);
+}
+
+/* A double's bits as an int64 in the same order as the numbers (-0 just below +0). */
+static inline int64_t f64_key(double v) {
+    int64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b < 0 ? (int64_t)((uint64_t)b ^ 0x7fffffffffffffffULL) : b;
+}
+
+static inline double key_f64(int64_t k) {
+    int64_t b = k < 0 ? (int64_t)((uint64_t)k ^ 0x7fffffffffffffffULL) : k;
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+static void sift_down(int64_t *a, int64_t root, int64_t n) {
+    for (;;) {
+        int64_t c = 2 * root + 1;
+        if (c >= n)
+            return;
+        if (c + 1 < n && a[c + 1] > a[c])
+            c++;
+        if (a[root] >= a[c])
+            return;
+        int64_t t = a[root];
+        a[root] = a[c];
+        a[c] = t;
+        root = c;
+    }
+}
+
+static void heap_sort_i64(int64_t *a, int64_t n) {
+    for (int64_t i = n / 2 - 1; i >= 0; i--)
+        sift_down(a, i, n);
+    for (int64_t end = n - 1; end > 0; end--) {
+        int64_t t = a[0];
+        a[0] = a[end];
+        a[end] = t;
+        sift_down(a, 0, end);
+    }
+}
+
+void pt2c_k_median(const pt2c_kernel_args *args, int ith, int nth) {
+    (void)nth;
+    if (ith != 0)
+        return;
+    const median_params *p = args->params;
+    const pt2c_ktensor *x = args->in[0];
+    pt2c_ktensor *out = args->out[0];
+    bool is_float = pt2c_dtype_is_float(x->dtype);
+    int64_t *keys = args->scratch, n = 0;
+    bool nan = false;
+    for (int64_t i = 0; i < x->numel; i++) {
+        if (is_float) {
+            double v = pt2c_load_f64(x->data, x->dtype, i);
+            if (isnan(v)) {
+                nan = true;
+                continue;
+            }
+            keys[n++] = f64_key(v);
+        } else {
+            keys[n++] = pt2c_load_i64(x->data, x->dtype, i);
+        }
+    }
+    if (n == 0 || (nan && !p->skip_nan)) {
+        pt2c_store_f64(out->data, out->dtype, 0, NAN);
+        return;
+    }
+    heap_sort_i64(keys, n);
+    int64_t k = keys[(n - 1) / 2];
+    if (is_float)
+        pt2c_store_f64(out->data, out->dtype, 0, key_f64(k));
+    else
+        pt2c_store_i64(out->data, out->dtype, 0, k);
 }

@@ -25,7 +25,7 @@ MATH_OPS = re.compile(
     r"aten\.(_?_?(add|sub|rsub|mul|div|floor_divide|remainder|fmod|pow|minimum|maximum|"
     r"atan2|clamp|clamp_min|clamp_max|eq|ne|lt|le|gt|ge|logical_\w+|bitwise_\w+|and|or|xor|"
     r"sum|mean|prod|amax|amin|max|min|argmax|argmin|var|std|var_mean|std_mean|any|all|"
-    r"logsumexp|linalg_vector_norm|_?softmax|_?log_softmax|_safe_softmax|cumsum|cumprod|diff|"
+    r"logsumexp|linalg_vector_norm|_?softmax|_?log_softmax|_safe_softmax|cumsum|cumprod|cummax|cummin|diff|searchsorted|bucketize|median|nanmedian|"
     r"sort|argsort|topk|mm|bmm|matmul|baddbmm|addmm|dot|mv|linear|exp\w*|log\w*|sqrt|rsqrt|"
     r"reciprocal|sin|cos|tan|asin|acos|atan|sinh|cosh|asinh|acosh|atanh|erf|erfc|floor|ceil|"
     r"round|trunc|sign|square|isnan|isinf|isfinite|abs|neg|sigmoid|tanh)_?\.)")
@@ -173,6 +173,33 @@ def scans(x):
             x.cumprod(1), x.cumprod(-1))
 
 
+def cum_extremes(x, i, b):
+    """cummax / cummin (ties take the later index; NaN wins and stays) and logcumsumexp
+    (-inf and +inf runs included)."""
+    return (torch.cummax(x, 1), torch.cummin(x, 0), torch.cummax(i, 1), torch.cummin(i, -1),
+            torch.cummax(b, 1), torch.cummin(i.int(), 0), torch.logcumsumexp(x, 1),
+            torch.logcumsumexp(x.double(), 0))
+
+
+def searches(seq, v, rows, rv, iseq, iv):
+    """searchsorted / bucketize: left and right on ties, NaN values, a sorter, batched rows,
+    integers, out_int32, side=, the Scalar form."""
+    order = torch.argsort(-seq)
+    return (torch.searchsorted(seq, v), torch.searchsorted(seq, v, right=True),
+            torch.searchsorted(seq, v, side="right", out_int32=True),
+            torch.searchsorted(-seq, v, sorter=order), torch.searchsorted(rows, rv),
+            torch.searchsorted(iseq, iv, right=True), torch.searchsorted(seq, 0.5),
+            torch.bucketize(v, seq), torch.bucketize(iv, iseq, right=True, out_int32=True))
+
+
+def medians(x, nan_rows, i):
+    """median / nanmedian of the whole tensor: even and odd counts (the lower median), NaN,
+    integers."""
+    return (torch.median(x), torch.nanmedian(x), torch.median(x[:, :5]), torch.median(nan_rows),
+            torch.nanmedian(nan_rows), torch.median(i), torch.nanmedian(i.double()),
+            torch.nanmedian(torch.full((3,), float("nan"))))
+
+
 def diffs(x, i, b):
     """torch.diff: along either dim, n > 1, prepend/append, integers (wrapping) and bools;
     GPT-2's attention-mask setup in transformers 5 uses it."""
@@ -276,6 +303,15 @@ CASES = {
     "softmax": (softmax, (randn(2, 3, 5, seed=22) * 3, MASKED)),
     "safe_softmax": (safe_softmax, (MASKED,)),
     "scans": (scans, (randn(4, 6, seed=23),)),
+    "cum_extremes": (cum_extremes, (torch.tensor([[1.0, 3.0, 3.0, float("nan"), 5.0, float("nan"), 0.0],
+                                                  [-float("inf"), -float("inf"), 2.0, 2.0, float("inf"), 1.0, -1.0],
+                                                  [0.5, -0.5, 0.25, 7.0, 7.0, -3.0, 4.0]]),
+                                    randint(0, 3, 3, 7, seed=47), randn(3, 7, seed=48) > 0)),
+    "searches": (searches, (torch.tensor([-1.0, 0.0, 0.5, 0.5, 2.0, 3.0]),
+                            torch.tensor([[0.5, -2.0, 9.0], [float("nan"), 2.0, 0.25]]),
+                            torch.sort(randn(2, 3, 5, seed=49), -1).values, randn(2, 3, 4, seed=50),
+                            torch.tensor([1, 3, 3, 7, 9]), randint(0, 11, 4, 5, seed=51))),
+    "medians": (medians, (randn(4, 6, seed=52), NAN_ROWS, randint(-9, 9, 5, 4, seed=53))),
     "diffs": (diffs, (randn(4, 6, seed=29), torch.randint(-100, 100, (3, 7)),
                       torch.rand(2, 5) > 0.5)),
     "topk_sort": (topk_sort, (randn(5, 8, seed=24), randint(0, 4, 3, 20, seed=25),
@@ -293,7 +329,7 @@ CASES = {
                                                   randint(-9, 9, 6, 3, seed=41))),
 }
 
-THREADED = {"arith_float", "reduce_float", "topk_sort", "matmul_big", "softmax"}
+THREADED = {"cum_extremes", "searches", "arith_float", "reduce_float", "topk_sort", "matmul_big", "softmax"}
 
 
 @pytest.mark.parametrize("dialect", ["export", "core"])

@@ -185,6 +185,7 @@ def _scatter(m, x, src, i, v):  # x [3, 4], src [3, 2], i [2] in [0, 3), v [2, 4
             torch.as_strided(x, (2, 3), (1, 2), 1))
 
 
+<<<<<<< HEAD
 def _tensor_splits(m, x):  # x [5, 7, 4]
     return (torch.tensor_split(x, 3, dim=1), torch.tensor_split(x, [1, -2, 9], dim=0),
             torch.hsplit(x, [2, 5]), torch.vsplit(x[:4], 2), torch.dsplit(x, 2),
@@ -201,6 +202,45 @@ def _broadcast_meshgrid(m, a, b, c):  # a [3, 1], b [4], c [2, 1, 1]
             torch.meshgrid(b, a[:, 0], c[:, 0, 0], indexing="xy"), torch.meshgrid(b[1]),
             torch.atleast_1d(b[0]), torch.atleast_2d(b), torch.atleast_3d(a),
             torch.atleast_3d(b) * 2, torch.atleast_2d(c))
+=======
+
+def _scatter_family(m, x, i, src, j, src2):  # x [4, 5], i [3, 4] in [0, 4), src [3, 4], j [3], src2 [3, 5]
+    y, z = x.clone(), x.clone()
+    y.scatter_(1, i, src)
+    z.scatter_add_(0, i, src)
+    outs = [torch.scatter(x, 1, i, src), torch.scatter(x, 0, i, 2.5), torch.scatter_add(x, 1, i, src),
+            torch.scatter(x, 1, i, src, reduce="add"), torch.scatter(x, 0, i, src, reduce="multiply"), y, z,
+            torch.gather(x, 1, i.int()), torch.scatter(x, 1, i.int(), src), x.index_select(1, j.int())]
+    for red in ("sum", "prod", "mean", "amax", "amin"):
+        for inc in (True, False):
+            outs.append(torch.scatter_reduce(x, 1, i, src, red, include_self=inc))
+    for red in ("prod", "mean", "amax", "amin"):
+        for inc in (True, False):
+            outs.append(torch.index_reduce(x, 0, j, src2, red, include_self=inc))
+    return tuple(outs)
+
+
+def _scatter_ints(m, x, i, src, j, src2):  # as _scatter_family, int64 and int32 values
+    outs = [torch.scatter(x, 1, i, src), torch.scatter_add(x.int(), 0, i, src.int()),
+            torch.scatter(x.short(), 1, i, 7)]
+    for red in ("sum", "prod", "mean", "amax", "amin"):
+        outs.append(torch.scatter_reduce(x, 1, i, src, red, include_self=red != "prod"))
+        outs.append(torch.scatter_reduce(x.int(), 0, i, src.int(), red, include_self=False))
+    for red in ("prod", "mean", "amax", "amin"):
+        outs.append(torch.index_reduce(x, 0, j, src2, red, include_self=red == "mean"))
+    return tuple(outs)
+
+
+def _masked_scatter(m, x, mask, src, i):  # x [3, 4], mask [4], src [12], i [3, 4] int64
+    return (torch.masked_scatter(x, mask, src), torch.masked_scatter(x, x > 0, src.view(3, 4)),
+            torch.masked_scatter(i, mask.view(1, 4).expand(2, 4).unsqueeze(1), i.flatten().repeat(2) * 10),
+            x.masked_scatter(torch.zeros(3, 4, dtype=torch.bool), src[:0]))
+
+
+def _bincount(m, x, w):  # data-dependent size: max(x) + 1 or minlength
+    return (torch.bincount(x), torch.bincount(x, w, minlength=12), torch.bincount(x, w.double()),
+            torch.bincount(x.int(), minlength=2))
+>>>>>>> scatterops
 
 
 CASES = {
@@ -227,6 +267,12 @@ CASES = {
     "pad": lambda: (Fn(_pad), (r(1, 2, 4, 5),)),
     "causal_mask": lambda: (Fn(_causal_mask, buffers={"bias": torch.tril(torch.ones(8, 8)).view(1, 1, 8, 8)}),
                             (r(2, 2, 5, 5),)),
+    "scatter_family": lambda: (Fn(_scatter_family), (r(4, 5), ints(0, 4, 3, 4), r(3, 4), ints(0, 4, 3), r(3, 5))),
+    "scatter_ints": lambda: (Fn(_scatter_ints), (ints(-9, 9, 4, 5), ints(0, 4, 3, 4), ints(-9, 9, 3, 4), ints(0, 4, 3),
+                                                 ints(-9, 9, 3, 5))),
+    "masked_scatter": lambda: (Fn(_masked_scatter), (r(3, 4), torch.tensor([True, False, True, True]), r(12),
+                                                     ints(-9, 9, 3, 4))),
+    "bincount": lambda: (Fn(_bincount), (torch.tensor([3, 0, 5, 3, 3, 7, 0]), r(7))),
     "scatter_put_strided": lambda: (Fn(_scatter), (r(3, 4), r(3, 2), torch.tensor([2, 0]), r(2, 4))),
     "vit_cls": lambda: (Fn(_vit_cls, buffers={"cls": r(1, 1, 6), "pos": r(1, 4, 6)}), (r(2, 3, 6),)),
 }
@@ -237,7 +283,7 @@ CASES = {
 def test_shape_op(tmp_path, name, dialect):
     torch.manual_seed(0)
     module, inputs = CASES[name]()
-    run_case(tmp_path, module, inputs, dialect, threads=2 if name in ("slices", "index") else 1)
+    run_case(tmp_path, module, inputs, dialect, threads=2 if name in ("slices", "index", "scatter_family", "scatter_ints", "masked_scatter", "bincount") else 1)
 
 
 class _Dyn(nn.Module):

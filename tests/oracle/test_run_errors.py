@@ -1,7 +1,9 @@
 """Values PyTorch raises on at run time: an index out of range (embedding, index_select,
-gather, x[idx], x[idx] = v) and an integer division by zero. Each is data, so no plan-time
-check can see it: the kernel raises a fault and pt2c run stops with one line on stderr naming
-the file, node and op and what was wrong, exits non-zero and writes no output. Eager PyTorch
+gather, x[idx], x[idx] = v, scatter, scatter_add_, scatter_reduce, index_reduce,
+searchsorted's sorter, masked_scatter's source), an integer division by zero, and a negative
+bincount value. Each is data, so no plan-time check can see it: the kernel raises a fault
+(bincount's shape function, which runs on the data, fails) and pt2c run stops with one line
+on stderr naming the file, node and op and what was wrong, exits non-zero and writes no output. Eager PyTorch
 must raise on the same inputs (so the case is a real error, not pt2c's opinion), and the same
 program on valid inputs must run and match, in both dialects and at 1 and 3 threads."""
 import warnings
@@ -49,6 +51,36 @@ def _trunc_div(m, a, b):
     return torch.div(a, b, rounding_mode="trunc")
 
 
+def _scatter(m, x, idx, src):
+    return torch.scatter(x, 1, idx, src) * 2
+
+
+def _scatter_add_(m, x, idx, src):
+    y = x.clone()
+    y.scatter_add_(0, idx, src)
+    return y
+
+
+def _scatter_reduce(m, x, idx, src):
+    return torch.scatter_reduce(x, 1, idx, src, "amax", include_self=False)
+
+
+def _index_reduce(m, x, idx, src):
+    return torch.index_reduce(x, 0, idx, src, "mean")
+
+
+def _searchsorted(m, seq, v, sorter):
+    return torch.searchsorted(seq, v, sorter=sorter)
+
+
+def _masked_scatter(m, x, mask, src):
+    return torch.masked_scatter(x, mask, src)
+
+
+def _bincount(m, x):
+    return torch.bincount(x, minlength=3)
+
+
 def r(*shape):
     return torch.randn(*shape)
 
@@ -70,6 +102,30 @@ CASES = {
               "index 6 is out of bounds for dimension 1 with size 6"),
     "index_put": (_index_put, {}, (r(5, 2), torch.tensor([4, -5])), (r(5, 2), torch.tensor([-6, 0])),
                   "index -6 is out of bounds for dimension 0 with size 5"),
+    "scatter": (_scatter, {}, (r(3, 4), torch.tensor([[0, 3], [1, 1], [2, 0]]), r(3, 2)),
+                (r(3, 4), torch.tensor([[0, 3], [1, 4], [2, 0]]), r(3, 2)),
+                "index 4 is out of bounds for dimension 1 with size 4"),
+    "scatter_negative": (_scatter, {}, (r(3, 4), torch.tensor([[0, 3], [1, 1], [2, 0]]), r(3, 2)),
+                         (r(3, 4), torch.tensor([[0, 3], [-1, 1], [2, 0]]), r(3, 2)),
+                         "index -1 is out of bounds for dimension 1 with size 4"),
+    "scatter_add_": (_scatter_add_, {}, (r(3, 4), torch.tensor([[0, 2, 1, 1]]), r(1, 4)),
+                     (r(3, 4), torch.tensor([[0, 2, 3, 1]]), r(1, 4)),
+                     "index 3 is out of bounds for dimension 0 with size 3"),
+    "scatter_reduce": (_scatter_reduce, {}, (r(2, 3), torch.tensor([[2, 2], [0, 1]]), r(2, 2)),
+                       (r(2, 3), torch.tensor([[2, 2], [0, 7]]), r(2, 2)),
+                       "index 7 is out of bounds for dimension 1 with size 3"),
+    "index_reduce": (_index_reduce, {}, (r(3, 2), torch.tensor([2, 0]), r(2, 2)),
+                     (r(3, 2), torch.tensor([2, 3]), r(2, 2)),
+                     "index 3 is out of bounds for dimension 0 with size 3"),
+    "searchsorted_sorter": (_searchsorted, {},
+                            (torch.tensor([3.0, 1.0, 2.0]), r(4), torch.tensor([1, 2, 0])),
+                            (torch.tensor([3.0, 1.0, 2.0]), r(4), torch.tensor([1, 3, 0])),
+                            "index 3 is out of bounds for dimension 0 with size 3"),
+    "masked_scatter": (_masked_scatter, {}, (r(2, 3), torch.tensor([True, False, True]), r(4)),
+                       (r(2, 3), torch.tensor([True, True, True]), r(4)),
+                       "index 4 is out of bounds for dimension 0 with size 4"),
+    "bincount_negative": (_bincount, {}, (torch.tensor([0, 4, 4]),), (torch.tensor([0, -2, 4]),),
+                          "bincount of a negative value"),
     "floor_divide": (_floor_divide, {}, (torch.tensor([7, -7, 9]), torch.tensor([2, 2, -4])),
                      (torch.tensor([7, -7, 9]), torch.tensor([2, 0, -4])),
                      "integer division by zero"),
@@ -94,7 +150,10 @@ def _node_of(ep, fragment):
 OPS = {"embedding_too_big": "embedding", "embedding_negative": "embedding",
        "index_select": "index_select", "gather": "gather", "index": "index.Tensor",
        "index_put": "index_put", "floor_divide": "div", "remainder": "remainder",
-       "trunc_div": "div"}
+       "trunc_div": "div", "scatter": "scatter.src", "scatter_negative": "scatter.src",
+       "scatter_add_": "scatter_add", "scatter_reduce": "scatter_reduce", "index_reduce": "index_reduce",
+       "searchsorted_sorter": "searchsorted", "masked_scatter": "masked_scatter",
+       "bincount_negative": "bincount"}
 
 
 @pytest.mark.parametrize("dialect", ["export", "core"])

@@ -209,7 +209,8 @@ static void expect_near(const pt2c_ktensor *t, int64_t n, const float *want, dou
     EXPECT_EQ(t->numel, n);
     const float *got = t->data;
     for (int64_t i = 0; i < n && i < t->numel; i++)
-        if (!(fabs((double)got[i] - (double)want[i]) <= tol || (isnan(got[i]) && isnan(want[i]))))
+        if (!(got[i] == want[i] || fabs((double)got[i] - (double)want[i]) <= tol ||
+              (isnan(got[i]) && isnan(want[i]))))
             HARNESS_FAIL("element %lld: %.9g != %.9g", (long long)i, (double)got[i],
                          (double)want[i]);
 }
@@ -614,6 +615,130 @@ TEST(cumsum_of_int32_and_bool_gives_int64) {
     EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
     int64_t want[6] = {1, -2, 3, 5, 3, 9};
     expect_i64(out_t(&m, 0), 6, want);
+    mini_free(&m);
+}
+
+TEST(cummax_cummin_ties_and_nan) {
+    float x[6] = {1, 3, 3, NAN, 5, NAN};
+    int64_t s[2] = {1, 6};
+    mini m;
+    mini_init(&m, "torch.ops.aten.cummax.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 2, s, x);
+    arg_int(&m, "dim", -1);
+    EXPECT_EQ(mini_run(&m, 2), PT2C_OK);
+    float want[6] = {1, 3, 3, NAN, NAN, NAN};
+    int64_t want_i[6] = {0, 1, 2, 3, 3, 5}; /* ties take the later index, NaN stays */
+    expect_f32(out_t(&m, 0), 6, want);
+    expect_i64(out_t(&m, 1), 6, want_i);
+    mini_free(&m);
+
+    int64_t xi[6] = {3, 1, 2, 1, 5, 2}, s2[2] = {2, 3};
+    mini_init(&m, "torch.ops.aten.cummin.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 2, s2, xi);
+    arg_int(&m, "dim", 0);
+    EXPECT_EQ(mini_run(&m, 2), PT2C_OK);
+    int64_t want2[6] = {3, 1, 2, 1, 1, 2}, want2_i[6] = {0, 0, 0, 1, 0, 1};
+    expect_i64(out_t(&m, 0), 6, want2);
+    expect_i64(out_t(&m, 1), 6, want2_i);
+    mini_free(&m);
+}
+
+TEST(logcumsumexp_infinities) {
+    float x[4] = {0, 0, -INFINITY, INFINITY};
+    int64_t s[1] = {4};
+    mini m;
+    mini_init(&m, "torch.ops.aten.logcumsumexp.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, x);
+    arg_int(&m, "dim", 0);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    float want[4] = {0, 0.69314718f, 0.69314718f, INFINITY};
+    expect_near(out_t(&m, 0), 4, want, 1e-6);
+    mini_free(&m);
+
+    int64_t xi[4] = {1, 2, 3, 4};
+    mini_init(&m, "torch.ops.aten.logcumsumexp.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s, xi);
+    arg_int(&m, "dim", 0);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_ERR_UNSUPPORTED);
+    mini_free(&m);
+}
+
+TEST(searchsorted_sides_nan_and_sorter) {
+    float seq[5] = {1, 2, 2, 3, NAN}, v[5] = {2, 0, 3.5f, NAN, 2.5f};
+    int64_t s[1] = {5};
+    mini m;
+    mini_init(&m, "torch.ops.aten.searchsorted.Tensor");
+    arg_tensor(&m, "sorted_sequence", PT2C_DTYPE_F32, 1, s, seq);
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, v);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    /* PyTorch's steps (!(mid >= v)): a NaN value, and a probe that meets the NaN boundary,
+     * go to the end (torch gives [1, 0, 5, 5, 5]) */
+    int64_t want[5] = {1, 0, 5, 5, 5};
+    expect_i64(out_t(&m, 0), 5, want);
+    mini_free(&m);
+
+    mini_init(&m, "torch.ops.aten.bucketize.Tensor");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, v);
+    arg_tensor(&m, "boundaries", PT2C_DTYPE_F32, 1, s, seq);
+    arg_bool(&m, "right", true);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    int64_t want2[5] = {5, 0, 5, 5, 5}; /* torch.bucketize(v, seq, right=True) */
+    expect_i64(out_t(&m, 0), 5, want2);
+    mini_free(&m);
+
+    /* sorter: seq read as {3, 1, 2} -> order [1, 2, 0]; a sorter entry of 3 raises */
+    int64_t iseq[3] = {3, 1, 2}, iv[2] = {2, 4}, s3[1] = {3}, s2[1] = {2};
+    int64_t order[3] = {1, 2, 0}, bad[3] = {1, 3, 0};
+    mini_init(&m, "torch.ops.aten.searchsorted.Tensor");
+    arg_tensor(&m, "sorted_sequence", PT2C_DTYPE_I64, 1, s3, iseq);
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s2, iv);
+    arg_tensor(&m, "sorter", PT2C_DTYPE_I64, 1, s3, order);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    int64_t want3[2] = {1, 3};
+    expect_i64(out_t(&m, 0), 2, want3);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 0);
+    mini_free(&m);
+    mini_init(&m, "torch.ops.aten.searchsorted.Tensor");
+    arg_tensor(&m, "sorted_sequence", PT2C_DTYPE_I64, 1, s3, iseq);
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s2, iv);
+    arg_tensor(&m, "sorter", PT2C_DTYPE_I64, 1, s3, bad);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 1);
+    EXPECT_EQ(m.step.fault.value, 3);
+    mini_free(&m);
+}
+
+TEST(median_lower_and_nan) {
+    float x[4] = {3, -1, 2, 10}, xn[4] = {3, NAN, 2, 10};
+    int64_t s[1] = {4};
+    mini m;
+    mini_init(&m, "torch.ops.aten.median.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, x);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    float want[1] = {2}; /* the lower of the two middle values */
+    expect_f32(out_t(&m, 0), 1, want);
+    mini_free(&m);
+
+    mini_init(&m, "torch.ops.aten.median.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, xn);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    float want2[1] = {NAN};
+    expect_f32(out_t(&m, 0), 1, want2);
+    mini_free(&m);
+
+    mini_init(&m, "torch.ops.aten.nanmedian.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 1, s, xn);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    float want3[1] = {3};
+    expect_f32(out_t(&m, 0), 1, want3);
+    mini_free(&m);
+
+    int64_t xi[5] = {5, -7, 5, 0, 9}, s5[1] = {5};
+    mini_init(&m, "torch.ops.aten.median.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s5, xi);
+    EXPECT_EQ(mini_run(&m, 1), PT2C_OK);
+    int64_t want4[1] = {5};
+    expect_i64(out_t(&m, 0), 1, want4);
     mini_free(&m);
 }
 

@@ -29,6 +29,7 @@ typedef struct mini {
     void *buffers[MAX_OUTS];
     const pt2c_ktensor *in_ptrs[MAX_VALUES];
     pt2c_ktensor *out_ptrs[MAX_OUTS];
+    void *scratch; /* the op's scratch; threads run one after another, so one serves all */
 } mini;
 
 static void mini_init(mini *m, const char *target) {
@@ -52,6 +53,7 @@ static void mini_init(mini *m, const char *target) {
 static void mini_free(mini *m) {
     for (int i = 0; i < MAX_OUTS; i++)
         free(m->buffers[i]);
+    free(m->scratch);
     pt2c_arena_deinit(&m->plan.arena);
 }
 
@@ -189,9 +191,12 @@ static pt2c_status mini_run(mini *m, int n_out, bool list_out, int nth) {
         m->buffers[k] = calloc(bytes ? bytes : 1, 1);
         v->t.data = m->buffers[k];
     }
-    pt2c_kernel_args args = {
-        m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out,         m->step.params,
-        NULL,       m->plan.cpu,      NULL,        &m->step.fault};
+    size_t scratch = op->scratch(&ctx, m->step.params);
+    free(m->scratch);
+    m->scratch = scratch ? malloc(scratch) : NULL;
+    pt2c_kernel_args args = {m->in_ptrs,     m->step.n_inputs, m->out_ptrs, n_out,
+                             m->step.params, m->scratch,       m->plan.cpu, NULL,
+                             &m->step.fault};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < nth; ith++)
             op->kernel(&args, ith, nth);
@@ -216,9 +221,9 @@ static pt2c_status run_both(mini *m, int n_out, bool list_out) {
     }
     /* Second run on the same plan: kernels only (parse/shape are idempotent here). */
     const pt2c_op_def *op = pt2c_op_find(m->node.target);
-    pt2c_kernel_args args = {
-        m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out,         m->step.params,
-        NULL,       m->plan.cpu,      NULL,        &m->step.fault};
+    pt2c_kernel_args args = {m->in_ptrs,     m->step.n_inputs, m->out_ptrs, n_out,
+                             m->step.params, m->scratch,       m->plan.cpu, NULL,
+                             &m->step.fault};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < 3; ith++)
             op->kernel(&args, ith, 3);
@@ -737,6 +742,211 @@ TEST(gather_and_index_select) {
     EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
     float want2[12] = {8, 9, 10, 11, 8, 9, 10, 11, 0, 1, 2, 3};
     expect_f32(out_t(&m, 0), 12, want2);
+    mini_free(&m);
+}
+
+TEST(gather_takes_int32_index) {
+    mini m;
+    int64_t s[2] = {3, 4}, sg[2] = {2, 2};
+    int32_t g[4] = {3, 0, 1, 1};
+    mini_init(&m, "torch.ops.aten.gather.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 2, s, x12);
+    arg_int(&m, "dim", 1);
+    arg_tensor(&m, "index", PT2C_DTYPE_I32, 2, sg, g);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want[4] = {3, 0, 5, 5};
+    expect_f32(out_t(&m, 0), 4, want);
+    mini_free(&m);
+}
+
+/* self 3x4 (x12), dim 1, index [[3, 0], [1, 1], [2, 0]], src [[10, 11], [12, 13], [14, 15]] */
+static int64_t sc_idx[6] = {3, 0, 1, 1, 2, 0};
+static float sc_src[6] = {10, 11, 12, 13, 14, 15};
+
+static void scatter_case(mini *m, const char *target) {
+    static int64_t s[2] = {3, 4}, si[2] = {3, 2};
+    mini_init(m, target);
+    arg_tensor(m, "self", PT2C_DTYPE_F32, 2, s, x12);
+    arg_int(m, "dim", -1);
+    arg_tensor(m, "index", PT2C_DTYPE_I64, 2, si, sc_idx);
+    arg_tensor(m, "src", PT2C_DTYPE_F32, 2, si, sc_src);
+}
+
+TEST(scatter_src_add_and_reduce) {
+    mini m;
+    scatter_case(&m, "torch.ops.aten.scatter.src"); /* repeated targets: the last wins */
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want[12] = {11, 1, 2, 10, 4, 13, 6, 7, 15, 9, 14, 11};
+    expect_f32(out_t(&m, 0), 12, want);
+    mini_free(&m);
+
+    scatter_case(&m, "torch.ops.aten.scatter_add.default");
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want2[12] = {11, 1, 2, 13, 4, 30, 6, 7, 23, 9, 24, 11};
+    expect_f32(out_t(&m, 0), 12, want2);
+    mini_free(&m);
+
+    scatter_case(&m, "torch.ops.aten.scatter_reduce.two");
+    arg_string(&m, "reduce", "mean");
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want3[12] = {5.5f, 1, 2, 6.5f, 4, 10, 6, 7, 11.5f, 9, 12, 11};
+    expect_f32(out_t(&m, 0), 12, want3);
+    mini_free(&m);
+
+    /* include_self=False: self is left out of the targets' reductions */
+    scatter_case(&m, "torch.ops.aten.scatter_reduce.two");
+    arg_string(&m, "reduce", "amin");
+    pt2c_named_arg *a = add_arg(&m, "include_self");
+    a->arg.kind = PT2C_ARG_BOOL;
+    a->arg.b = false;
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want4[12] = {11, 1, 2, 10, 4, 12, 6, 7, 15, 9, 14, 11};
+    expect_f32(out_t(&m, 0), 12, want4);
+    mini_free(&m);
+
+    scatter_case(&m, "torch.ops.aten.scatter.reduce");
+    arg_string(&m, "reduce", "multiply");
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want5[12] = {0, 1, 2, 30, 4, 780, 6, 7, 120, 9, 140, 11};
+    expect_f32(out_t(&m, 0), 12, want5);
+    mini_free(&m);
+
+    scatter_case(&m, "torch.ops.aten.scatter_reduce.two");
+    arg_string(&m, "reduce", "median");
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_ERR_UNSUPPORTED);
+    mini_free(&m);
+}
+
+TEST(scatter_value_int_and_index_reduce) {
+    mini m;
+    int64_t s[2] = {3, 4}, si[2] = {1, 4}, x[12];
+    for (int k = 0; k < 12; k++)
+        x[k] = k;
+    int32_t idx[4] = {0, 2, 1, 0};
+    mini_init(&m, "torch.ops.aten.scatter.value");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 2, s, x);
+    arg_int(&m, "dim", 0);
+    arg_tensor(&m, "index", PT2C_DTYPE_I32, 2, si, idx);
+    arg_int(&m, "value", -7);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    int64_t want[12] = {-7, 1, 2, -7, 4, 5, -7, 7, 8, -7, 10, 11};
+    expect_i64(out_t(&m, 0), 12, want);
+    mini_free(&m);
+
+    /* index_reduce prod along dim 0: row 0 times 2, row 2 times 2 twice, row 1 kept */
+    int64_t two[12], ni[1] = {3};
+    for (int k = 0; k < 12; k++)
+        two[k] = 2;
+    int64_t ridx[3] = {2, 0, 2};
+    mini_init(&m, "torch.ops.aten.index_reduce.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 2, s, x);
+    arg_int(&m, "dim", 0);
+    arg_tensor(&m, "index", PT2C_DTYPE_I64, 1, ni, ridx);
+    arg_tensor(&m, "source", PT2C_DTYPE_I64, 2, s, two);
+    arg_string(&m, "reduce", "prod");
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    int64_t want2[12] = {0, 2, 4, 6, 4, 5, 6, 7, 32, 36, 40, 44};
+    expect_i64(out_t(&m, 0), 12, want2);
+    mini_free(&m);
+
+    /* integer mean floors: row 0 = floor((0 + 2) / 2) ..., row 2 = floor((x + 4) / 3) */
+    mini_init(&m, "torch.ops.aten.index_reduce.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 2, s, x);
+    arg_int(&m, "dim", 0);
+    arg_tensor(&m, "index", PT2C_DTYPE_I64, 1, ni, ridx);
+    arg_tensor(&m, "source", PT2C_DTYPE_I64, 2, s, two);
+    arg_string(&m, "reduce", "mean");
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    int64_t want3[12] = {1, 1, 2, 2, 4, 5, 6, 7, 4, 4, 4, 5};
+    expect_i64(out_t(&m, 0), 12, want3);
+    mini_free(&m);
+}
+
+TEST(scatter_index_out_of_range_raises) {
+    mini m;
+    int64_t bad[6] = {3, 0, 1, 4, 2, 0};
+    memcpy(sc_idx, bad, sizeof bad);
+    scatter_case(&m, "torch.ops.aten.scatter_add.default");
+    EXPECT_EQ(mini_run(&m, 1, false, 3), PT2C_OK);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 1);
+    EXPECT_EQ(m.step.fault.kind, PT2C_FAULT_INDEX);
+    EXPECT_EQ(m.step.fault.value, 4);
+    EXPECT_EQ(m.step.fault.size, 4);
+    EXPECT_EQ(m.step.fault.input, 1);
+    mini_free(&m);
+    int64_t neg[6] = {3, 0, -1, 1, 2, 0};
+    memcpy(sc_idx, neg, sizeof neg);
+    scatter_case(&m, "torch.ops.aten.scatter.src"); /* no wrap: PyTorch raises for -1 */
+    EXPECT_EQ(mini_run(&m, 1, false, 1), PT2C_OK);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 1);
+    EXPECT_EQ(m.step.fault.value, -1);
+    mini_free(&m);
+    int64_t good[6] = {3, 0, 1, 1, 2, 0};
+    memcpy(sc_idx, good, sizeof good);
+    /* an index larger than self off dim is a shape error */
+    int64_t s[2] = {3, 4}, si[2] = {4, 1}, idx[4] = {0, 0, 0, 0};
+    mini_init(&m, "torch.ops.aten.scatter.value");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 2, s, x12);
+    arg_int(&m, "dim", 1);
+    arg_tensor(&m, "index", PT2C_DTYPE_I64, 2, si, idx);
+    arg_float(&m, "value", 1.0);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_ERR_SHAPE);
+    EXPECT_CONTAINS(m.err.msg, "index has size 4 in dim 0");
+    mini_free(&m);
+}
+
+TEST(masked_scatter_takes_source_in_order) {
+    mini m;
+    uint8_t mask[4] = {1, 0, 0, 1};
+    float src[8] = {-1, -2, -3, -4, -5, -6, -7, -8};
+    int64_t s[2] = {3, 4}, sm[1] = {4}, ss[2] = {2, 4};
+    mini_init(&m, "torch.ops.aten.masked_scatter.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 2, s, x12);
+    arg_tensor(&m, "mask", PT2C_DTYPE_BOOL, 1, sm, mask); /* broadcast over the rows */
+    arg_tensor(&m, "source", PT2C_DTYPE_F32, 2, ss, src);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want[12] = {-1, 1, 2, -2, -3, 5, 6, -4, -5, 9, 10, -6};
+    expect_f32(out_t(&m, 0), 12, want);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 0);
+    mini_free(&m);
+
+    int64_t s5[1] = {5}; /* 6 true positions, 5 source elements: raises */
+    mini_init(&m, "torch.ops.aten.masked_scatter.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_F32, 2, s, x12);
+    arg_tensor(&m, "mask", PT2C_DTYPE_BOOL, 1, sm, mask);
+    arg_tensor(&m, "source", PT2C_DTYPE_F32, 1, s5, src);
+    EXPECT_EQ(mini_run(&m, 1, false, 3), PT2C_OK);
+    EXPECT_EQ(atomic_load(&m.step.fault.raised), 1);
+    EXPECT_EQ(m.step.fault.value, 5);
+    EXPECT_EQ(m.step.fault.size, 5);
+    mini_free(&m);
+}
+
+TEST(bincount_counts_and_weights) {
+    mini m;
+    int64_t x[5] = {1, 4, 1, 0, 1}, s[1] = {5};
+    float w[5] = {0.5f, 2, 0.25f, 1, 4};
+    mini_init(&m, "torch.ops.aten.bincount.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s, x);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    int64_t want[5] = {1, 3, 0, 0, 1};
+    expect_i64(out_t(&m, 0), 5, want);
+    mini_free(&m);
+
+    mini_init(&m, "torch.ops.aten.bincount.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s, x);
+    arg_tensor(&m, "weights", PT2C_DTYPE_F32, 1, s, w);
+    arg_int(&m, "minlength", 7);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_OK);
+    float want2[7] = {1, 4.75f, 0, 0, 2, 0, 0};
+    expect_f32(out_t(&m, 0), 7, want2);
+    mini_free(&m);
+
+    int64_t neg[5] = {1, -1, 0, 0, 0};
+    mini_init(&m, "torch.ops.aten.bincount.default");
+    arg_tensor(&m, "self", PT2C_DTYPE_I64, 1, s, neg);
+    EXPECT_EQ(run_both(&m, 1, false), PT2C_ERR_VALUE);
+    EXPECT_CONTAINS(m.err.msg, "negative");
     mini_free(&m);
 }
 
