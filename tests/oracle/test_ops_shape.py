@@ -185,7 +185,6 @@ def _scatter(m, x, src, i, v):  # x [3, 4], src [3, 2], i [2] in [0, 3), v [2, 4
             torch.as_strided(x, (2, 3), (1, 2), 1))
 
 
-<<<<<<< HEAD
 def _tensor_splits(m, x):  # x [5, 7, 4]
     return (torch.tensor_split(x, 3, dim=1), torch.tensor_split(x, [1, -2, 9], dim=0),
             torch.hsplit(x, [2, 5]), torch.vsplit(x[:4], 2), torch.dsplit(x, 2),
@@ -202,7 +201,7 @@ def _broadcast_meshgrid(m, a, b, c):  # a [3, 1], b [4], c [2, 1, 1]
             torch.meshgrid(b, a[:, 0], c[:, 0, 0], indexing="xy"), torch.meshgrid(b[1]),
             torch.atleast_1d(b[0]), torch.atleast_2d(b), torch.atleast_3d(a),
             torch.atleast_3d(b) * 2, torch.atleast_2d(c))
-=======
+
 
 def _scatter_family(m, x, i, src, j, src2):  # x [4, 5], i [3, 4] in [0, 4), src [3, 4], j [3], src2 [3, 5]
     y, z = x.clone(), x.clone()
@@ -240,7 +239,6 @@ def _masked_scatter(m, x, mask, src, i):  # x [3, 4], mask [4], src [12], i [3, 
 def _bincount(m, x, w):  # data-dependent size: max(x) + 1 or minlength
     return (torch.bincount(x), torch.bincount(x, w, minlength=12), torch.bincount(x, w.double()),
             torch.bincount(x.int(), minlength=2))
->>>>>>> scatterops
 
 
 CASES = {
