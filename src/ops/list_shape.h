@@ -1,6 +1,6 @@
 /* list_shape.h - op table rows: tensor creation, views, copies, indexing, concatenation.
  * Sorted by target. See op_list.h. Functions: shape.c, view.c, concat.c, create.c, index.c,
- * shape_meta.c, broadcast.c. */
+ * shape_meta.c, broadcast.c, random.c. */
 /* clang-format off */
 PT2C_OP("torch.ops.aten._assert_scalar.default", pt2c_parse_assert_scalar, pt2c_shape_assert_scalar, pt2c_scratch_none, pt2c_k_none, PT2C_OP_NOOP)
 PT2C_OP("torch.ops.aten._assert_tensor_metadata.default", pt2c_parse_assert_tensor_metadata, pt2c_shape_assert_tensor_metadata, pt2c_scratch_none, pt2c_k_none, PT2C_OP_NOOP)
@@ -16,6 +16,7 @@ PT2C_OP("torch.ops.aten.as_strided.default", pt2c_parse_as_strided, pt2c_shape_v
 PT2C_OP("torch.ops.aten.atleast_1d.default", pt2c_parse_identity, pt2c_shape_atleast_1d, pt2c_scratch_none, pt2c_k_none, PT2C_OP_VIEW)
 PT2C_OP("torch.ops.aten.atleast_2d.default", pt2c_parse_identity, pt2c_shape_atleast_2d, pt2c_scratch_none, pt2c_k_none, PT2C_OP_VIEW)
 PT2C_OP("torch.ops.aten.atleast_3d.default", pt2c_parse_identity, pt2c_shape_atleast_3d, pt2c_scratch_none, pt2c_k_none, PT2C_OP_VIEW)
+PT2C_OP("torch.ops.aten.bernoulli.p", pt2c_parse_bernoulli_p, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.broadcast_tensors.default", pt2c_parse_broadcast_tensors, pt2c_shape_expand_copies, pt2c_scratch_none, pt2c_k_expand_copies, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.cat.default", pt2c_parse_cat, pt2c_shape_cat, pt2c_scratch_none, pt2c_k_cat, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.chunk.default", pt2c_parse_chunk, pt2c_shape_split, pt2c_scratch_none, pt2c_k_split, PT2C_OP_STRIDED)
@@ -64,9 +65,18 @@ PT2C_OP("torch.ops.aten.new_full.default", pt2c_parse_new_full, pt2c_shape_fill,
 PT2C_OP("torch.ops.aten.new_ones.default", pt2c_parse_new_ones, pt2c_shape_fill, pt2c_scratch_none, pt2c_k_fill, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.new_zeros.default", pt2c_parse_new_zeros, pt2c_shape_fill, pt2c_scratch_none, pt2c_k_fill, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.nonzero.default", pt2c_parse_nonzero, pt2c_shape_nonzero, pt2c_scratch_none, pt2c_k_nonzero, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.normal.float_float", pt2c_parse_normal_float_float, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.normal_functional.default", pt2c_parse_normal_functional, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.ones.default", pt2c_parse_ones, pt2c_shape_fill, pt2c_scratch_none, pt2c_k_fill, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.ones_like.default", pt2c_parse_ones_like, pt2c_shape_fill, pt2c_scratch_none, pt2c_k_fill, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.pad.default", pt2c_parse_pad, pt2c_shape_dimmap, pt2c_scratch_none, pt2c_k_dimmap, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.rand.default", pt2c_parse_rand, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.rand_like.default", pt2c_parse_rand_like, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.randint.default", pt2c_parse_randint, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.randint.low", pt2c_parse_randint_low, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.randn.default", pt2c_parse_randn, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.randn_like.default", pt2c_parse_randn_like, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.randperm.default", pt2c_parse_randperm, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.repeat.default", pt2c_parse_repeat, pt2c_shape_repeat, pt2c_scratch_none, pt2c_k_strided, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.repeat_interleave.Tensor", pt2c_parse_repeat_interleave, pt2c_shape_repeat_interleave, pt2c_scratch_none, pt2c_k_repeat_interleave, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.repeat_interleave.self_Tensor", pt2c_parse_repeat_interleave_self, pt2c_shape_repeat_interleave, pt2c_scratch_none, pt2c_k_repeat_interleave, PT2C_OP_PURE)
@@ -103,6 +113,7 @@ PT2C_OP("torch.ops.aten.type_as.default", pt2c_parse_type_as, pt2c_shape_to, pt2
 PT2C_OP("torch.ops.aten.unbind.int", pt2c_parse_unbind, pt2c_shape_split, pt2c_scratch_none, pt2c_k_split, PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.unflatten.int", pt2c_parse_unflatten, pt2c_shape_unflatten, pt2c_scratch_none, pt2c_k_none, PT2C_OP_VIEW)
 PT2C_OP("torch.ops.aten.unfold.default", pt2c_parse_unfold, pt2c_shape_view_map, pt2c_scratch_none, pt2c_k_strided, PT2C_OP_STRIDED)
+PT2C_OP("torch.ops.aten.uniform.default", pt2c_parse_uniform, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.unsafe_chunk.default", pt2c_parse_chunk, pt2c_shape_split, pt2c_scratch_none, pt2c_k_split, PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.unsafe_split.Tensor", pt2c_parse_split, pt2c_shape_split, pt2c_scratch_none, pt2c_k_split, PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.unsafe_split_with_sizes.default", pt2c_parse_split_with_sizes, pt2c_shape_split, pt2c_scratch_none, pt2c_k_split, PT2C_OP_STRIDED)

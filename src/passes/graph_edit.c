@@ -154,11 +154,11 @@ static const char *const effect_ops[] = {
 
 /* aten ops whose results differ from call to call or are undefined. */
 static const char *const random_ops[] = {
-    "bernoulli",      "cauchy",      "dropout",           "empty",        "empty_like",
-    "empty_strided",  "exponential", "geometric",         "log_normal",   "multinomial",
-    "native_dropout", "new_empty",   "new_empty_strided", "normal",       "poisson",
-    "rand",           "rand_like",   "randint",           "randint_like", "randn",
-    "randn_like",     "randperm",    "uniform",
+    "bernoulli",      "cauchy",      "dropout",           "empty",      "empty_like",
+    "empty_strided",  "exponential", "geometric",         "log_normal", "multinomial",
+    "native_dropout", "new_empty",   "new_empty_strided", "normal",     "normal_functional",
+    "poisson",        "rand",        "rand_like",         "randint",    "randint_like",
+    "randn",          "randn_like",  "randperm",          "uniform",
 };
 
 /* The op name of an aten or prims target ("add_" of torch.ops.aten.add_.Tensor) as

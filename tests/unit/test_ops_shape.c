@@ -191,7 +191,7 @@ static pt2c_status mini_run(mini *m, int n_out, bool list_out, int nth) {
     }
     pt2c_kernel_args args = {
         m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out,         m->step.params,
-        NULL,       m->plan.cpu,      NULL,        &m->step.fault};
+        NULL,       m->plan.cpu,      NULL,        &m->step.fault, NULL};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < nth; ith++)
             op->kernel(&args, ith, nth);
@@ -218,7 +218,7 @@ static pt2c_status run_both(mini *m, int n_out, bool list_out) {
     const pt2c_op_def *op = pt2c_op_find(m->node.target);
     pt2c_kernel_args args = {
         m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out,         m->step.params,
-        NULL,       m->plan.cpu,      NULL,        &m->step.fault};
+        NULL,       m->plan.cpu,      NULL,        &m->step.fault, NULL};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < 3; ith++)
             op->kernel(&args, ith, 3);
