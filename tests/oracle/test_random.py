@@ -126,3 +126,33 @@ def test_seed_changes_draws_and_default_seed_is_fixed(tmp_path):
     assert_same_bits(c, d, "default seed")
     torch.manual_seed(67280421310721)
     np.testing.assert_array_equal(c[0], torch.rand(8).numpy())
+
+
+def test_unused_random_node_still_draws(tmp_path):
+    """A random op whose result nobody reads advances the generator in eager PyTorch:
+    pt2c's dead-code elimination keeps it (training IR; run_decompositions drops it)."""
+    x = torch.zeros(3, 5)
+    torch.manual_seed(5)
+    torch.rand(3)
+    expected = torch.rand(4).numpy()
+    ep = export(Fn(lambda s, x: (_unused(torch.rand(3)), torch.rand(4))[1:]), [x], "export")
+    r, out = run_saved(tmp_path, ep, [x], extra=("--seed", 5))
+    assert r.returncode == 0, r.stderr
+    np.testing.assert_array_equal(out[0], expected)
+
+
+def _unused(t):
+    return None
+
+
+def test_runs_continue_the_sequence(tmp_path):
+    """--iterations 2: the second run draws what a second eager call would."""
+    m, x = Fn(lambda s, x: (torch.randn(5, dtype=F64), torch.rand(3))), torch.zeros(3, 5)
+    torch.manual_seed(11)
+    m(x)
+    expected = [t.numpy() for t in m(x)]
+    ep = export(m, [x], "export")
+    r, out = run_saved(tmp_path, ep, [x], extra=("--seed", 11, "--iterations", 2))
+    assert r.returncode == 0, r.stderr
+    for g, e in zip(out, expected):
+        np.testing.assert_array_equal(g, e)
