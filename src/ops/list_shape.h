@@ -59,6 +59,7 @@ PT2C_OP("torch.ops.aten.masked_select.default", pt2c_parse_masked_select, pt2c_s
 PT2C_OP("torch.ops.aten.meshgrid.default", pt2c_parse_meshgrid, pt2c_shape_expand_copies, pt2c_scratch_none, pt2c_k_expand_copies, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.meshgrid.indexing", pt2c_parse_meshgrid, pt2c_shape_expand_copies, pt2c_scratch_none, pt2c_k_expand_copies, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.movedim.int", pt2c_parse_movedim, pt2c_shape_permute, pt2c_scratch_none, pt2c_k_permute, PT2C_OP_STRIDED)
+PT2C_OP("torch.ops.aten.multinomial.default", pt2c_parse_multinomial, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.narrow.default", pt2c_parse_narrow, pt2c_shape_slice, pt2c_scratch_none, pt2c_k_strided, PT2C_OP_STRIDED)
 PT2C_OP("torch.ops.aten.new_empty.default", pt2c_parse_new_zeros, pt2c_shape_fill, pt2c_scratch_none, pt2c_k_fill, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.new_full.default", pt2c_parse_new_full, pt2c_shape_fill, pt2c_scratch_none, pt2c_k_fill, PT2C_OP_PURE)

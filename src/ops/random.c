@@ -29,6 +29,12 @@
  *                                          self's dtype. ATen draws these with MKL's
  *                                          generator (seeded from one mt19937 draw) where
  *                                          built with MKL: statistics only.
+ *   multinomial(self, num_samples, replacement=False)    self [n] or [rows, n] weights;
+ *                                          out int64 [num_samples] or [rows, num_samples]:
+ *                                          inverse CDF on a float64 uniform per sample,
+ *                                          without replacement a chosen category leaves
+ *                                          the pool. ATen draws with another scheme
+ *                                          (exponential keys, MKL): statistics only.
  *   native_dropout(input, p, train) training (train True or None, 0 < p):
  *       mask = bernoulli(1 - p) as above; out = input * mask * (1 / (1 - p)); p = 1 gives
  *       zeros. Statistics only, as bernoulli. Evaluation mode is dropout.c's identity.
@@ -51,7 +57,8 @@ typedef enum rand_kind {
     RK_RANDINT,
     RK_RANDPERM,
     RK_BERNOULLI,
-    RK_DROPOUT
+    RK_DROPOUT,
+    RK_MULTINOMIAL
 } rand_kind;
 
 typedef struct rand_params {
@@ -64,6 +71,8 @@ typedef struct rand_params {
     pt2c_dtype dtype;    /* dtype=, or UNKNOWN: float32 / int64 / self's */
     double a, b;         /* uniform: from, to; normal: mean, std; bernoulli/dropout: p */
     bool train;          /* native_dropout: training mode */
+    pt2c_iarg n_samples; /* multinomial: num_samples */
+    bool replacement;    /* multinomial */
 } rand_params;
 
 static pt2c_status new_params(pt2c_op_ctx *ctx, void **params, rand_kind kind, bool self, bool size,
@@ -198,6 +207,14 @@ pt2c_status pt2c_parse_native_dropout_any(pt2c_op_ctx *ctx, void **params) {
     return PT2C_OK;
 }
 
+pt2c_status pt2c_parse_multinomial(pt2c_op_ctx *ctx, void **params) {
+    rand_params *p = NULL;
+    PT2C_TRY(new_params(ctx, params, RK_MULTINOMIAL, true, false, &p));
+    PT2C_TRY(pt2c_op_int(ctx, "num_samples", 0, &p->n_samples));
+    PT2C_TRY(pt2c_op_bool(ctx, "replacement", false, &p->replacement));
+    return PT2C_OK;
+}
+
 static bool float_dtype(pt2c_dtype t) { return t == PT2C_DTYPE_F32 || t == PT2C_DTYPE_F64; }
 static bool int_dtype(pt2c_dtype t) {
     return t == PT2C_DTYPE_I64 || t == PT2C_DTYPE_I32 || t == PT2C_DTYPE_BOOL;
@@ -216,6 +233,23 @@ pt2c_status pt2c_shape_random(pt2c_op_ctx *ctx, void *params) {
         if (pt2c_op_n_out(ctx) > 1)
             PT2C_TRY(pt2c_op_set_out(ctx, 1, PT2C_DTYPE_BOOL, self->rank, self->sizes));
         return PT2C_OK;
+    }
+    if (p->kind == RK_MULTINOMIAL) {
+        int64_t k = pt2c_op_iarg(ctx, &p->n_samples), sizes[2];
+        if (!float_dtype(self->dtype) || self->rank < 1 || self->rank > 2)
+            return pt2c_op_fail(ctx, PT2C_ERR_SHAPE,
+                                "shape: multinomial expects 1 or 2 dims of float32 or float64, "
+                                "found %d dims of %s",
+                                (int)self->rank, pt2c_dtype_name(self->dtype));
+        int64_t n_cat = self->sizes[self->rank - 1];
+        if (k <= 0 || (!p->replacement && k > n_cat))
+            return pt2c_op_fail(ctx, PT2C_ERR_ARG,
+                                "argument 'num_samples': expected 1 to %lld%s, found %lld",
+                                (long long)(p->replacement ? INT64_MAX : n_cat),
+                                p->replacement ? "" : " (without replacement)", (long long)k);
+        sizes[0] = self->sizes[0];
+        sizes[self->rank - 1] = k;
+        return pt2c_op_set_out(ctx, 0, PT2C_DTYPE_I64, self->rank, sizes);
     }
     if (dt == PT2C_DTYPE_UNKNOWN)
         dt = self                                                ? self->dtype
@@ -419,6 +453,46 @@ static void dropout_fill(pt2c_generator *g, const pt2c_ktensor *x, pt2c_ktensor 
     }
 }
 
+static double weight(const pt2c_ktensor *w, int64_t i) {
+    return w->dtype == PT2C_DTYPE_F32 ? (double)((const float *)w->data)[i]
+                                      : ((const double *)w->data)[i];
+}
+
+/* Each row: k categories drawn in proportion to the weights, by inverse CDF over a float64
+ * uniform; without replacement a chosen category leaves the pool (its weight taken from
+ * the total). Weights that are all zero (where PyTorch raises) give category 0. */
+static void multinomial_fill(pt2c_generator *g, const pt2c_ktensor *w, pt2c_ktensor *out,
+                             bool replacement) {
+    int64_t n_cat = w->sizes[w->rank - 1], rows = w->rank == 2 ? w->sizes[0] : 1;
+    int64_t k = out->sizes[out->rank - 1];
+    int64_t *o = out->data;
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t *row = o + r * k;
+        double total = 0.0;
+        for (int64_t c = 0; c < n_cat; c++)
+            total += fmax(weight(w, r * n_cat + c), 0.0);
+        for (int64_t s = 0; s < k; s++) {
+            double u = pt2c_generator_uniform_f64(g) * total, acc = 0.0;
+            int64_t pick = -1, last = 0;
+            for (int64_t c = 0; c < n_cat && pick < 0; c++) {
+                bool taken = false;
+                for (int64_t t = 0; !replacement && t < s && !taken; t++)
+                    taken = row[t] == c;
+                double wc = fmax(weight(w, r * n_cat + c), 0.0);
+                if (taken || wc <= 0.0)
+                    continue;
+                last = c;
+                acc += wc;
+                if (u < acc)
+                    pick = c;
+            }
+            row[s] = pick >= 0 ? pick : last;
+            if (!replacement)
+                total -= fmax(weight(w, r * n_cat + row[s]), 0.0);
+        }
+    }
+}
+
 /* Evaluation mode (or p = 0): out = input, mask all true; split over threads. */
 static void dropout_identity(const pt2c_kernel_args *args, int ith, int nth) {
     const pt2c_ktensor *x = args->in[0];
@@ -461,6 +535,9 @@ void pt2c_k_random(const pt2c_kernel_args *args, int ith, int nth) {
     case RK_BERNOULLI:
         for (int64_t i = 0; i < out->numel; i++)
             put_int(out, i, pt2c_generator_uniform_f64(g) < p->a);
+        break;
+    case RK_MULTINOMIAL:
+        multinomial_fill(g, args->in[0], out, p->replacement);
         break;
     case RK_DROPOUT:
         dropout_fill(g, args->in[0], out, args->n_out > 1 ? args->out[1] : NULL, p->a);

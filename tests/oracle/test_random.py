@@ -156,3 +156,32 @@ def test_runs_continue_the_sequence(tmp_path):
     assert r.returncode == 0, r.stderr
     for g, e in zip(out, expected):
         np.testing.assert_array_equal(g, e)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_multinomial_statistics(tmp_path, dialect):
+    """ATen samples multinomial another way (exponential keys without replacement): only
+    the distribution can match. With replacement, 4000 draws of weights 1:2:3:4 pass a
+    chi-square test (3 degrees of freedom, 16.27 is p = 0.001); without replacement, each
+    row is a set of distinct categories with nonzero weight, and the first draw of 2000
+    rows follows the weights."""
+    w = torch.tensor([1.0, 2.0, 3.0, 4.0])
+    m = Fn(lambda s, x: (torch.multinomial(w, 4000, replacement=True),
+                         torch.multinomial(torch.tensor([[0.0, 1.0, 2.0, 3.0, 4.0]] * 2000),
+                                           3)))
+    x = torch.zeros(3, 5)
+    torch.manual_seed(0)
+    expected = m(x)
+    got = run_both(tmp_path, m, x, dialect, 2)
+    assert [g.shape for g in got] == [tuple(e.shape) for e in expected]
+    assert all(g.dtype == np.int64 for g in got)
+    counts = np.bincount(got[0], minlength=4)
+    p = (w / w.sum()).numpy()
+    chi2 = ((counts - 4000 * p) ** 2 / (4000 * p)).sum()
+    assert chi2 < 16.27, counts
+    rows = got[1]
+    assert (rows > 0).all() and (rows < 5).all()
+    assert all(len(set(r)) == 3 for r in rows)
+    first = np.bincount(rows[:, 0], minlength=5)[1:]
+    chi2 = ((first - 2000 * p) ** 2 / (2000 * p)).sum()
+    assert chi2 < 16.27, first
