@@ -28,6 +28,9 @@ EXACT = {
     "randint": lambda s, x: (torch.randint(0, 10, (7,)), torch.randint(-5, 2**40, (3,)),
                              torch.randint(6, (2, 3), dtype=torch.int32)),
     "randperm": lambda s, x: (torch.randperm(9), torch.randperm(100), torch.randperm(1)),
+    "in_place": lambda s, x: (torch.empty(4, 3).normal_(1.0, 2.0),
+                              torch.zeros(5, dtype=F64).uniform_(2, 3),
+                              torch.empty(40, dtype=F64).normal_()),
     "mixed_order": lambda s, x: (torch.randn(3, dtype=F64), torch.rand(4), torch.randn(3),
                                  torch.randperm(5), torch.randn(2)),
 }
@@ -83,8 +86,15 @@ def test_randn_float32_16_or_more(tmp_path, seed, dialect):
 def test_bernoulli_p_statistics(tmp_path, p, dialect):
     """ATen draws bernoulli_(p) with MKL's generator: only the distribution can match.
     The fraction of ones in 20000 draws within 5 standard errors of p."""
-    m, x = Fn(lambda s, x: (torch.bernoulli(torch.zeros(100, 200), p),)), torch.zeros(3, 5)
-    got = run_both(tmp_path, m, x, dialect, 7)[0]
+    m, x = Fn(lambda s, x: (torch.bernoulli(torch.zeros(100, 200), p),
+                            torch.zeros(100, 200).bernoulli_(p))), torch.zeros(3, 5)
+    both = run_both(tmp_path, m, x, dialect, 7)
+    assert not np.array_equal(both[0], both[1])
+    for got in both:
+        check_bernoulli(got, p)
+
+
+def check_bernoulli(got, p):
     assert got.dtype == np.float32 and set(np.unique(got)) <= {0.0, 1.0}
     n = got.size
     assert abs(got.mean() - p) < 5 * np.sqrt(p * (1 - p) / n)
