@@ -3,6 +3,10 @@ PyTorch after torch.manual_seed(s), bit for bit where pt2c reproduces PyTorch's 
 generator and transforms; by their statistics where it cannot (float32 normals of 16 or
 more elements on an AVX2 CPU, bernoulli, dropout: see random.c). Every case also runs with
 1 and 3 threads, which must agree bit for bit."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -195,3 +199,22 @@ def test_multinomial_statistics(tmp_path, dialect):
     first = np.bincount(rows[:, 0], minlength=5)[1:]
     chi2 = ((first - 2000 * p) ** 2 / (2000 * p)).sum()
     assert chi2 < 16.27, first
+
+
+def test_randn_float32_16_or_more_matches_aten_default_capability(tmp_path):
+    """ATen's scalar NormalFill16 (what a CPU without AVX2 runs, or ATEN_CPU_CAPABILITY=
+    default) is what pt2c computes: bit for bit."""
+    x = torch.zeros(3, 5)
+    m = Fn(lambda s, x: (torch.randn(16), torch.randn(37), torch.randn(5, 13) * 3 - 1))
+    ref = tmp_path / "ref.npz"
+    code = ("import sys, numpy as np, torch; torch.manual_seed(1234); "
+            "a, b, c = torch.randn(16), torch.randn(37), torch.randn(5, 13) * 3 - 1; "
+            "np.savez(sys.argv[1], a.numpy(), b.numpy(), c.numpy())")
+    env = dict(os.environ, ATEN_CPU_CAPABILITY="default")
+    r = subprocess.run([sys.executable, "-c", code, str(ref)], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    expected = list(np.load(ref).values())
+    got = run_both(tmp_path, m, x, "export", 1234)
+    for i, (g, e) in enumerate(zip(got, expected)):
+        np.testing.assert_array_equal(g, e, err_msg=f"output {i}")
