@@ -77,6 +77,8 @@ PT2C_OP("torch.ops.aten.rand.default", pt2c_parse_rand, pt2c_shape_random, pt2c_
 PT2C_OP("torch.ops.aten.rand_like.default", pt2c_parse_rand_like, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.randint.default", pt2c_parse_randint, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.randint.low", pt2c_parse_randint_low, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.randint_like.default", pt2c_parse_randint_like, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.randint_like.low_dtype", pt2c_parse_randint_like_low, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.randn.default", pt2c_parse_randn, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.randn_like.default", pt2c_parse_randn_like, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.randperm.default", pt2c_parse_randperm, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)

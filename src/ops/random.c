@@ -19,7 +19,8 @@
  *                   scalar path (ATEN_CPU_CAPABILITY=default); on an AVX2 CPU ATen uses
  *                   avx_mathfun's log/sincos instead, which round differently: same
  *                   distribution, tested by its statistics.
- *   randint.low(low, high, size, *, dtype=int64) / randint(high, size)
+ *   randint.low(low, high, size, *, dtype=int64) / randint(high, size),
+ *   randint_like(self, high) / randint_like.low_dtype(self, low, high)   (self's dtype)
  *                                          out = low + r % (high - low), r a 32-bit draw
  *                                          (a 64-bit one when high - low >= 2^32) bit-exact
  *   randperm(n, *, dtype=int64)            Fisher-Yates as ATen's randperm_cpu: out = 0..n-1,
@@ -167,6 +168,22 @@ pt2c_status pt2c_parse_randint(pt2c_op_ctx *ctx, void **params) {
 pt2c_status pt2c_parse_randint_low(pt2c_op_ctx *ctx, void **params) {
     rand_params *p = NULL;
     PT2C_TRY(new_params(ctx, params, RK_RANDINT, false, true, &p));
+    PT2C_TRY(pt2c_op_int(ctx, "low", 0, &p->low));
+    PT2C_TRY(pt2c_op_int(ctx, "high", 0, &p->high));
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_randint_like(pt2c_op_ctx *ctx, void **params) {
+    rand_params *p = NULL;
+    PT2C_TRY(new_params(ctx, params, RK_RANDINT, true, false, &p));
+    p->low = (pt2c_iarg){0, -1};
+    PT2C_TRY(pt2c_op_int(ctx, "high", 0, &p->high));
+    return PT2C_OK;
+}
+
+pt2c_status pt2c_parse_randint_like_low(pt2c_op_ctx *ctx, void **params) {
+    rand_params *p = NULL;
+    PT2C_TRY(new_params(ctx, params, RK_RANDINT, true, false, &p));
     PT2C_TRY(pt2c_op_int(ctx, "low", 0, &p->low));
     PT2C_TRY(pt2c_op_int(ctx, "high", 0, &p->high));
     return PT2C_OK;

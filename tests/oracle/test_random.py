@@ -31,6 +31,8 @@ EXACT = {
                              torch.empty(21, dtype=F64).uniform_(-3, 0.5)),
     "randint": lambda s, x: (torch.randint(0, 10, (7,)), torch.randint(-5, 2**40, (3,)),
                              torch.randint(6, (2, 3), dtype=torch.int32)),
+    "randint_like": lambda s, x: (torch.randint_like(x, 10), torch.randint_like(x, -3, 4),
+                                  torch.randint_like(x[0], 5, 2**33, dtype=torch.int64)),
     "randperm": lambda s, x: (torch.randperm(9), torch.randperm(100), torch.randperm(1)),
     "in_place": lambda s, x: (torch.empty(4, 3).normal_(1.0, 2.0),
                               torch.zeros(5, dtype=F64).uniform_(2, 3),
