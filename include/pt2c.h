@@ -356,6 +356,10 @@ typedef struct pt2c_run_options {
     int no_views;  /* 1: copy the result of every strided view (permute, slice, select,
                       expand, split, ...); 0: views alias their input's bytes and are copied
                       only where a kernel needs them dense and they are not */
+    int seed_set;  /* 1: seed the random ops' generator with seed; 0: with 67280421310721,
+                      PyTorch's default seed (a process that never calls torch.manual_seed) */
+    uint64_t seed; /* as torch.manual_seed(seed): rand, randn, ... of the first run match eager
+                      PyTorch's after it; later runs of the runner continue the sequence */
 } pt2c_run_options;
 
 /* Bind every node to its op. Fails at the first node without a kernel; pt2c_program_check

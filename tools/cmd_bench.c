@@ -36,7 +36,7 @@ static const char bench_help[] =
     "      -i FILE.npy            a user input, in signature order (repeat); default: the\n"
     "                             archive's sample inputs, else seeded random inputs\n"
     "      --threads N            kernel threads (default: every online core)\n"
-    "      --seed S               seed for random inputs (default 0)\n"
+    "      --seed S               seed for random inputs and random ops (default 0)\n"
     "      --warmup N             untimed runs before the timed ones (default 3)\n"
     "      --iterations N         timed runs (default 20); then max(5, N/4) runs of a\n"
     "                             second runner with profiling on give the per-op times\n"
@@ -425,8 +425,12 @@ static int run_once(const char *model, pt2c_runner *runner) {
 static int profile_pass(const bench_args *a, const pt2c_program *prog, const pt2c_cli_inputs *in,
                         pt2c_runner **out, bench_report *r) {
     pt2c_error err;
-    pt2c_run_options opts = {
-        .n_threads = a->threads, .profile = 1, .no_fusion = a->no_fusion, .no_views = a->no_views};
+    pt2c_run_options opts = {.n_threads = a->threads,
+                             .profile = 1,
+                             .no_fusion = a->no_fusion,
+                             .no_views = a->no_views,
+                             .seed_set = 1,
+                             .seed = a->seed};
     if (pt2c_runner_create(prog, &opts, out, &err) != PT2C_OK)
         return pt2c_cli_fail(a->model, &err);
     int rc = pt2c_cli_set_inputs(a->model, *out, in);
@@ -462,8 +466,11 @@ static int bench_main(int argc, char **argv) {
     if ((rc = pt2c_cli_optimize(a.model, prog, a.passes)) != 0)
         goto done;
     r.passes_ms = (pt2c_cli_now() - tp) * 1e3;
-    pt2c_run_options opts = {
-        .n_threads = a.threads, .no_fusion = a.no_fusion, .no_views = a.no_views};
+    pt2c_run_options opts = {.n_threads = a.threads,
+                             .no_fusion = a.no_fusion,
+                             .no_views = a.no_views,
+                             .seed_set = 1,
+                             .seed = a.seed};
     if (pt2c_runner_create(prog, &opts, &runner, &err) != PT2C_OK) {
         rc = pt2c_cli_fail(a.model, &err);
         goto done;

@@ -12,7 +12,9 @@ static const char run_help[] =
     "                             archive's sample inputs, else seeded random inputs\n"
     "      -o DIR                 write output_0.npy, output_1.npy, ... into DIR\n"
     "      --threads N            kernel threads (default: every online core)\n"
-    "      --seed S               seed for random inputs (default 0)\n"
+    "      --seed S               seed for random inputs (default 0) and for random ops\n"
+    "                             (rand, randn, dropout, ...) as torch.manual_seed(S)\n"
+    "                             (default: PyTorch's default seed, 67280421310721)\n"
     "      --iterations N         run N times (buffer mutations carry over, as N calls\n"
     "                             of the module would); outputs are the last run's;\n"
     "                             prints the mean time per run after the first\n"
@@ -38,6 +40,7 @@ typedef struct run_args {
     const char *out_dir;
     int threads;
     unsigned long long seed;
+    int seed_set; /* --seed given: it also seeds the random ops */
     int meta;
     int no_fusion;
     int no_views;
@@ -71,6 +74,7 @@ static int parse_run_args(int argc, char **argv, run_args *a) {
             a->seed = strtoull(argv[++i], &end, 10);
             if (*end)
                 return pt2c_cli_usage_error("run: --seed takes a number");
+            a->seed_set = 1;
         } else if (strcmp(s, "--iterations") == 0 && has_value) {
             if (pt2c_cli_parse_long(argv[++i], 1, 1000000000L, &a->iterations))
                 return pt2c_cli_usage_error(
@@ -171,6 +175,8 @@ static int run_main(int argc, char **argv) {
     opts.n_threads = a.threads;
     opts.no_fusion = a.no_fusion;
     opts.no_views = a.no_views;
+    opts.seed_set = a.seed_set;
+    opts.seed = a.seed;
     if (pt2c_runner_create(prog, &opts, &runner, &err) != PT2C_OK) {
         rc = pt2c_cli_fail(a.model, &err);
         goto done;

@@ -31,6 +31,7 @@ pt2c_status pt2c_runner_create(const pt2c_program *prog, const pt2c_run_options 
         return st;
     }
     r->plan.no_views = opts && opts->no_views;
+    pt2c_generator_seed(&r->plan.gen, opts && opts->seed_set ? opts->seed : PT2C_DEFAULT_SEED);
     r->plan.n_threads = opts && opts->n_threads > 0 ? opts->n_threads : pt2c_online_cores();
     if (r->plan.n_threads > PT2C_POOL_MAX_THREADS)
         r->plan.n_threads = PT2C_POOL_MAX_THREADS;

@@ -81,6 +81,8 @@ typedef struct pt2c_kernel_args {
     const pt2c_cpu *cpu; /* the vector kernels of the plan's instruction set */
     const pt2c_kernel_epilogue *epilogue; /* nullable: fused work (PT2C_OP_EPILOGUE ops) */
     pt2c_kernel_fault *fault;             /* nullable (kernel tests): where faults go */
+    struct pt2c_generator *gen; /* the runner's generator (ops/generator.h): random ops draw
+                                   from it on thread 0 only; nullable for other ops */
 } pt2c_kernel_args;
 
 /* Report a fault (see pt2c_kernel_fault); the first one of a run is kept. The kernel then

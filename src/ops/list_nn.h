@@ -31,7 +31,7 @@ PT2C_OP("torch.ops.aten.instance_norm.default", pt2c_parse_instance_norm, pt2c_s
 PT2C_OP("torch.ops.aten.layer_norm.default", pt2c_parse_layer_norm, pt2c_shape_layer_norm, pt2c_scratch_none, pt2c_k_layer_norm, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.lstm.input", pt2c_parse_lstm, pt2c_shape_rnn, pt2c_scratch_rnn, pt2c_k_rnn, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.max_pool1d.default", pt2c_parse_max_pool1d, pt2c_shape_pool, pt2c_scratch_pool, pt2c_k_max_pool2d, PT2C_OP_PURE)
-PT2C_OP("torch.ops.aten.native_dropout.default", pt2c_parse_native_dropout, pt2c_shape_dropout, pt2c_scratch_none, pt2c_k_native_dropout, PT2C_OP_PURE)
+PT2C_OP("torch.ops.aten.native_dropout.default", pt2c_parse_native_dropout_any, pt2c_shape_random, pt2c_scratch_none, pt2c_k_random, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.native_group_norm.default", pt2c_parse_native_group_norm, pt2c_shape_group_norm, pt2c_scratch_none, pt2c_k_group_norm, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.native_layer_norm.default", pt2c_parse_native_layer_norm, pt2c_shape_layer_norm, pt2c_scratch_none, pt2c_k_layer_norm, PT2C_OP_PURE)
 PT2C_OP("torch.ops.aten.rms_norm.default", pt2c_parse_rms_norm, pt2c_shape_layer_norm, pt2c_scratch_none, pt2c_k_layer_norm, PT2C_OP_PURE)

@@ -154,11 +154,11 @@ static const char *const effect_ops[] = {
 
 /* aten ops whose results differ from call to call or are undefined. */
 static const char *const random_ops[] = {
-    "bernoulli",      "cauchy",      "dropout",           "empty",        "empty_like",
-    "empty_strided",  "exponential", "geometric",         "log_normal",   "multinomial",
-    "native_dropout", "new_empty",   "new_empty_strided", "normal",       "poisson",
-    "rand",           "rand_like",   "randint",           "randint_like", "randn",
-    "randn_like",     "randperm",    "uniform",
+    "bernoulli",      "cauchy",      "dropout",           "empty",      "empty_like",
+    "empty_strided",  "exponential", "geometric",         "log_normal", "multinomial",
+    "native_dropout", "new_empty",   "new_empty_strided", "normal",     "normal_functional",
+    "poisson",        "rand",        "rand_like",         "randint",    "randint_like",
+    "randn",          "randn_like",  "randperm",          "uniform",
 };
 
 /* The op name of an aten or prims target ("add_" of torch.ops.aten.add_.Tensor) as
@@ -196,6 +196,15 @@ bool pt2c_node_is_random(const pt2c_node *node) {
     size_t len;
     return op_name(node->target, &name, &len, &overload) &&
            named_in(name, len, random_ops, sizeof random_ops / sizeof random_ops[0]);
+}
+
+/* Random and draws from the generator (not the uninitialized empty*). */
+static bool draws_random(const pt2c_node *node) {
+    const char *name, *overload;
+    size_t len;
+    return pt2c_node_is_random(node) && op_name(node->target, &name, &len, &overload) &&
+           !(len >= 5 && strncmp(name, "empty", 5) == 0) &&
+           !(len >= 9 && strncmp(name, "new_empty", 9) == 0);
 }
 
 bool pt2c_node_is_pure(const pt2c_node *node) {
@@ -238,7 +247,8 @@ pt2c_status pt2c_graph_remove_dead_nodes(pt2c_pass_ctx *ctx, int64_t *removed) {
     counter drop = {&uses, -1, PT2C_OK};
     for (int64_t i = g->n_nodes - 1; i >= 0; i--) {
         pt2c_node *n = &g->nodes[i];
-        if (!pt2c_node_is_pure(n))
+        /* a random op nobody reads still advances the generator, as in eager PyTorch */
+        if (!pt2c_node_is_pure(n) || draws_random(n))
             continue;
         use_probe p = {&uses, false};
         pt2c_node_visit_outputs(n, probe_used, &p);

@@ -112,6 +112,7 @@ static void run_step(pt2c_plan *plan, pt2c_step *step, int ith, int nth) {
         .cpu = plan->cpu,
         .epilogue = step->epilogue,
         .fault = &step->fault,
+        .gen = &plan->gen,
     };
     step->op->kernel(&args, ith, nth);
 }

@@ -167,7 +167,8 @@ void pt2c_ew_eval(const pt2c_ew_group *g, const pt2c_ew_input *in, pt2c_ktensor 
             for (int32_t i = 0; i < op->n_in; i++)
                 ins[i] = op->src[i] >= 0 ? &res_t[op->src[i]] : &ext_t[-1 - op->src[i]];
             pt2c_ktensor *outs[1] = {&res_t[k]};
-            pt2c_kernel_args args = {ins, op->n_in, outs, 1, op->params, NULL, cpu, NULL, fault};
+            pt2c_kernel_args args = {ins,  op->n_in, outs, 1,     op->params,
+                                     NULL, cpu,      NULL, fault, NULL};
             op->kernel(&args, 0, 1);
         }
     }

@@ -15,6 +15,7 @@
 #define PT2C_RUNTIME_H
 
 #include "api/program.h"
+#include "ops/generator.h"
 #include "ops/ops.h"
 #include "runtime/pool.h"
 
@@ -204,6 +205,8 @@ typedef struct pt2c_plan {
     bool no_views;       /* copy every strided view (PT2C_OP_STRIDED output) as before views
                             were aliased: pt2c_run_options.no_views, for comparisons */
     bool data_dependent; /* some step's sizes depend on data: run with pt2c_plan_run_eager */
+
+    pt2c_generator gen; /* random ops draw from it: seeded at runner creation, runs continue it */
 
     /* nullable (plan arena): n_steps entries when the runner profiles; exec.c adds to them */
     pt2c_step_profile *profile;

@@ -125,8 +125,8 @@ static const pt2c_ktensor *prep(mini *m) {
     m->out = malloc(sizeof(float) * (size_t)(v->t.numel ? v->t.numel : 1));
     v->t.data = m->out;
     m->out_ptr = &v->t;
-    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, &m->out_ptr, 1,   m->step.params,
-                             NULL,       m->plan.cpu,      NULL,        NULL};
+    pt2c_kernel_args args = {m->in_ptrs, m->step.n_inputs, &m->out_ptr, 1,    m->step.params,
+                             NULL,       m->plan.cpu,      NULL,        NULL, NULL};
     op->kernel(&args, 0, 1);
     return &v->t;
 }

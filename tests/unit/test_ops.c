@@ -67,7 +67,7 @@ TEST(relu_keeps_nan_and_zeroes_negatives) {
     pt2c_ktensor in = make(PT2C_DTYPE_F32, x, 1, s), out = make(PT2C_DTYPE_F32, y, 1, s);
     const pt2c_ktensor *ins[1] = {&in};
     pt2c_ktensor *outs[1] = {&out};
-    pt2c_kernel_args args = {ins, 1, outs, 1, NULL, NULL, test_cpu(), NULL, NULL};
+    pt2c_kernel_args args = {ins, 1, outs, 1, NULL, NULL, test_cpu(), NULL, NULL, NULL};
     /* Two threads' shares must cover everything. */
     pt2c_k_relu(&args, 0, 2);
     pt2c_k_relu(&args, 1, 2);

@@ -124,9 +124,9 @@ static void arg_ints(mini *m, const char *name, int n, const int64_t *v) {
 }
 
 static void run_kernel(mini *m, const pt2c_op_def *op, int n_out, int nth) {
-    pt2c_kernel_args args = {m->in_ptrs,     m->step.n_inputs, m->out_ptrs, n_out,
-                             m->step.params, m->scratch,       m->plan.cpu, NULL,
-                             &m->step.fault};
+    pt2c_kernel_args args = {
+        m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out,          m->step.params,
+        m->scratch, m->plan.cpu,      NULL,        &m->step.fault, NULL};
     for (int ith = 0; ith < nth; ith++)
         op->kernel(&args, ith, nth);
 }

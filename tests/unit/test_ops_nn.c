@@ -196,7 +196,7 @@ static void oc_run(op_case *c, int nth) {
     }
     pt2c_kernel_args args = {
         in,   c->step.n_inputs, out, c->n_out, c->step.params, c->plan.scratch, c->plan.cpu,
-        NULL, &c->step.fault};
+        NULL, &c->step.fault,   NULL};
     for (int ith = 0; ith < nth; ith++)
         c->step.op->kernel(&args, ith, nth);
 }

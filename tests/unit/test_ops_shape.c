@@ -194,9 +194,9 @@ static pt2c_status mini_run(mini *m, int n_out, bool list_out, int nth) {
     size_t scratch = op->scratch(&ctx, m->step.params);
     free(m->scratch);
     m->scratch = scratch ? malloc(scratch) : NULL;
-    pt2c_kernel_args args = {m->in_ptrs,     m->step.n_inputs, m->out_ptrs, n_out,
-                             m->step.params, m->scratch,       m->plan.cpu, NULL,
-                             &m->step.fault};
+    pt2c_kernel_args args = {
+        m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out,          m->step.params,
+        m->scratch, m->plan.cpu,      NULL,        &m->step.fault, NULL};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < nth; ith++)
             op->kernel(&args, ith, nth);
@@ -221,9 +221,9 @@ static pt2c_status run_both(mini *m, int n_out, bool list_out) {
     }
     /* Second run on the same plan: kernels only (parse/shape are idempotent here). */
     const pt2c_op_def *op = pt2c_op_find(m->node.target);
-    pt2c_kernel_args args = {m->in_ptrs,     m->step.n_inputs, m->out_ptrs, n_out,
-                             m->step.params, m->scratch,       m->plan.cpu, NULL,
-                             &m->step.fault};
+    pt2c_kernel_args args = {
+        m->in_ptrs, m->step.n_inputs, m->out_ptrs, n_out,          m->step.params,
+        m->scratch, m->plan.cpu,      NULL,        &m->step.fault, NULL};
     if (!(op->flags & PT2C_OP_VIEW))
         for (int ith = 0; ith < 3; ith++)
             op->kernel(&args, ith, 3);
