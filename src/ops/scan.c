@@ -361,7 +361,7 @@ void pt2c_k_cumext(const pt2c_kernel_args *args, int ith, int nth) {
     for (int64_t l = begin; l < end; l++) {
         int64_t base = (l / p->inner) * p->n * p->inner + l % p->inner;
         if (p->kind == 2) {
-            double acc = -INFINITY;
+            double acc = -(double)INFINITY;
             for (int64_t j = 0; j < p->n; j++) {
                 int64_t i = base + j * p->inner;
                 acc = log_add_exp(pt2c_load_f64(x->data, x->dtype, i), acc);

@@ -395,7 +395,8 @@ static inline void store_identity(int cls, int red, pt2c_ktensor *out, int64_t o
     case RED_MAX:
     case RED_MIN:
         if (cls == CLS_FLOAT || cls == CLS_DOUBLE)
-            pt2c_store_f64(out->data, out->dtype, o, red == RED_MAX ? -INFINITY : INFINITY);
+            pt2c_store_f64(out->data, out->dtype, o,
+                           red == RED_MAX ? -(double)INFINITY : (double)INFINITY);
         else if (cls == CLS_BOOL)
             ((uint8_t *)out->data)[o] = red == RED_MIN;
         else

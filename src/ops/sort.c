@@ -524,7 +524,7 @@ void pt2c_k_median(const pt2c_kernel_args *args, int ith, int nth) {
         }
     }
     if (n == 0 || (nan && !p->skip_nan)) {
-        pt2c_store_f64(out->data, out->dtype, 0, NAN);
+        pt2c_store_f64(out->data, out->dtype, 0, (double)NAN);
         return;
     }
     heap_sort_i64(keys, n);
